@@ -1,0 +1,202 @@
+"""QKeras model -> hls4ml 1.3 Vitis io_stream project + IR + manifest, written atomically."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import FpgaError
+from ..modelio import file_sha256, load_model
+from . import precision, reuse
+from .to_ir import graph_from_hls
+
+DEFAULT_BOARD = "pynq-z2"
+DEFAULT_PART = "xc7z020clg400-1"
+
+
+def hls_identifier(name: str) -> str:
+    ident = re.sub(r"\W", "_", name)
+    return ident if ident and not ident[0].isdigit() else f"net_{ident}"
+
+
+def board_target(board: str | None):
+    """(board name, part, clock period ns, multiplier budget) for the conversion."""
+    try:
+        from ..boards import get_board
+    except ImportError:  # board registry not installed: fall back to pynq-z2's facts
+        return DEFAULT_BOARD, DEFAULT_PART, 10.0, 220
+    b = get_board(board or DEFAULT_BOARD)
+    return b.name, b.part, 1000.0 / b.clock_mhz, b.dsp
+
+
+def parse_reuse(text: str | None) -> dict:
+    """'8' -> {'*': 8}; 'conv1=4,fire2_squeeze=16' -> per layer."""
+    if not text:
+        return {}
+    out = {}
+    for item in text.split(","):
+        name, _, value = item.rpartition("=")
+        try:
+            out[name.strip() or "*"] = int(value)
+        except ValueError:
+            raise FpgaError(f"--reuse: {item!r} is not N or LAYER=N") from None
+    return out
+
+
+def conv_geometry(model) -> dict:
+    out = {}
+    for layer in model.layers:
+        if type(layer).__name__ == "QConv2D":
+            kh, kw, cin, cout = layer.kernel.shape
+            _, h, w, _ = layer.output_shape
+            out[layer.name] = (int(kh * kw * cin), int(cout), int(h * w))
+    return out
+
+
+def build_config(model, fmts: dict, rfs: dict) -> dict:
+    layers = {}
+    for layer in model.layers:
+        f = fmts[layer.name]
+        prec = {"result": f.out.hls()}
+        entry = {"Precision": prec}
+        kind = type(layer).__name__
+        if kind == "QConv2D":
+            prec.update(weight=f.weight.hls(), bias=f.bias.hls(), accum=f.accum.hls())
+            entry.update(ReuseFactor=rfs[layer.name], Strategy="Resource",
+                         ConvImplementation="LineBuffer")
+            # hls4ml adds a linear activation after a QConv2D: keep it exact
+            layers[layer.name + "_linear"] = {"Precision": {"result": f.out.hls()}}
+        elif f.accum is not None:
+            prec["accum"] = f.accum.hls()
+        layers[layer.name] = entry
+    return {"Model": {"Precision": "ap_fixed<16,6>", "ReuseFactor": 2, "Strategy": "Resource",
+                      "BramFactor": 0, "TraceOutput": False},
+            "LayerName": layers}
+
+
+def merge_user_config(cfg: dict, path) -> dict:
+    try:
+        user = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise FpgaError(f"config file not found: {path}") from None
+    except json.JSONDecodeError as e:
+        raise FpgaError(f"config file {path} is not valid JSON: {e}") from None
+    for section in ("Model", "LayerName"):
+        for key, value in user.get(section, {}).items():
+            if section == "LayerName":
+                if key not in cfg["LayerName"]:
+                    raise FpgaError(f"config file names unknown layer {key!r}")
+                cfg["LayerName"][key].update(value)
+            else:
+                cfg["Model"][key] = value
+    return cfg
+
+
+def tool_versions() -> dict:
+    import hls4ml
+    import numpy
+    import qkeras
+    import tensorflow
+    return {"hls4ml": hls4ml.__version__, "tensorflow": tensorflow.__version__,
+            "qkeras": getattr(qkeras, "__version__", "0.9.0"), "numpy": numpy.__version__}
+
+
+def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
+            force=False, input_bits=8, progress=print) -> dict:
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise FpgaError(f"{out_dir} exists; use --force to replace it")
+    board_name, part, period, budget = board_target(board)
+    model = load_model(model_path)
+    fmts = precision.derive(model, input_bits=input_bits)
+    geometry = conv_geometry(model)
+    rfs = reuse.choose(geometry, budget)
+    overrides = parse_reuse(reuse_text)
+    for name, rf in overrides.items():
+        targets = geometry if name == "*" else {name: None}
+        for t in targets:
+            if t not in geometry:
+                raise FpgaError(f"--reuse: no convolution named {t!r}")
+            valid = reuse.valid_reuse_factors(*geometry[t][:2])
+            if rf not in valid:
+                raise FpgaError(f"--reuse: {rf} is not valid for {t}; valid: "
+                                f"{', '.join(map(str, valid[:12]))}{' ...' if len(valid) > 12 else ''}")
+            rfs[t] = rf
+    cfg = build_config(model, fmts, rfs)
+    if config_file:
+        cfg = merge_user_config(cfg, config_file)
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        import hls4ml
+        from .overlap_pool import register
+        register()
+        progress(f"converting {model_path} with hls4ml {hls4ml.__version__} (Vitis, io_stream)")
+        t0 = time.time()
+        top = hls_identifier(out_dir.name)
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            model, hls_config=cfg, output_dir=str(tmp / "hls"), project_name=top,
+            backend="Vitis", io_type="io_stream", part=part, clock_period=period)
+        hls_model.write()
+        graph = graph_from_hls(hls_model, out_dir.name, fmts)
+        graph.save(tmp)
+        shutil.copy2(model_path, tmp / "model.h5")
+        check_rom_pragmas(tmp / "hls", graph)
+        manifest = make_manifest(model_path, graph, board_name, part, period, top, cfg,
+                                 time.time() - t0)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def check_rom_pragmas(hls_dir: Path, graph) -> None:
+    """Every conv uses RF > 1 and the Resource kernel, whose weights are a block-RAM ROM."""
+    kernel = (hls_dir / "firmware/nnet_utils/nnet_dense_resource.h").read_text()
+    if "core=ROM_nP_BRAM" not in kernel:
+        raise FpgaError("hls4ml's Resource kernel no longer has the block-RAM ROM pragma")
+    for layer in graph.layers:
+        if layer.kind == "conv" and layer.reuse < 2:
+            raise FpgaError(f"{layer.name}: ReuseFactor 1 keeps weights in registers, not BRAM")
+
+
+def rom_bram36(layer) -> int:
+    """BRAM36 blocks for one layer's weight ROM as hls4ml shapes it: RF words deep, each
+    word holding n_in*n_out/RF weights (ARRAY_RESHAPE block), in 512x72 mode."""
+    words = layer.reuse
+    word_bits = layer.weights.size // layer.reuse * layer.w_fmt.width
+    return -(-word_bits // 72) * -(-words // 512)
+
+
+def make_manifest(model_path, graph, board, part, period, top, cfg, seconds) -> dict:
+    layers = []
+    for l in graph.layers:
+        entry = {"name": l.name, "kind": l.kind, "inputs": l.inputs, "out_shape": list(l.out_shape),
+                 "out_fmt": l.out_fmt.hls()}
+        if l.kind == "conv":
+            entry.update(kernel=list(l.kernel), stride=list(l.stride), weight_fmt=l.w_fmt.hls(),
+                         bias_fmt=l.b_fmt.hls(), accum_frac=l.acc_frac, relu=l.relu,
+                         reuse=l.reuse, params=l.params, macs=l.macs,
+                         weight_bits=l.weight_bits, rom_bram36=rom_bram36(l))
+        layers.append(entry)
+    convs = [l for l in graph.layers if l.kind == "conv"]
+    return {
+        "name": graph.name, "hls_top": top, "hls_dir": "hls", "backend": "Vitis",
+        "io_type": "io_stream", "strategy": "Resource", "board": board, "part": part,
+        "clock_period_ns": period, "model_file": "model.h5",
+        "model_sha256": file_sha256(model_path), "tools": tool_versions(),
+        "input_shape": list(graph.input.out_shape), "input_fmt": graph.input.out_fmt.hls(),
+        "output_fmt": graph.output.out_fmt.hls(), "params": graph.params, "macs": graph.macs,
+        "weight_bits": graph.weight_bits, "weight_bytes": -(-graph.weight_bits // 8),
+        "weights_rom_bram36": sum(rom_bram36(l) for l in convs),
+        "convert_seconds": round(seconds, 1), "layers": layers, "hls_config": cfg,
+    }
