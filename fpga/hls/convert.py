@@ -15,7 +15,6 @@ from . import precision, reuse
 from .to_ir import graph_from_hls
 
 DEFAULT_BOARD = "pynq-z2"
-DEFAULT_PART = "xc7z020clg400-1"
 
 
 def hls_identifier(name: str) -> str:
@@ -25,10 +24,7 @@ def hls_identifier(name: str) -> str:
 
 def board_target(board: str | None):
     """(board name, part, clock period ns, multiplier budget) for the conversion."""
-    try:
-        from ..boards import get_board
-    except ImportError:  # board registry not installed: fall back to pynq-z2's facts
-        return DEFAULT_BOARD, DEFAULT_PART, 10.0, 220
+    from ..boards import get_board
     b = get_board(board or DEFAULT_BOARD)
     return b.name, b.part, 1000.0 / b.clock_mhz, b.dsp
 
@@ -149,6 +145,9 @@ def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
         check_rom_pragmas(tmp / "hls", graph)
         manifest = make_manifest(model_path, graph, board_name, part, period, top, cfg,
                                  time.time() - t0)
+        meta = Path(model_path).with_suffix(".json")
+        if meta.exists():  # training metadata written by `fpga train`
+            manifest["training"] = json.loads(meta.read_text())
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         if out_dir.exists():
             shutil.rmtree(out_dir)

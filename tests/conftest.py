@@ -1,0 +1,53 @@
+"""Shared fixtures: small QKeras models and their converted projects (built once a session)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = REPO / "models" / "squeezenet_mini_digits.h5"
+
+
+def _quiet(_msg):
+    pass
+
+
+def make_model(tmp: Path, name: str, seed: int = 1, **spec):
+    from fpga.modelio import save_model
+    from fpga.zoo import SqueezeNetSpec, build
+    path = tmp / f"{name}.h5"
+    save_model(build(SqueezeNetSpec(**spec), name=name, seed=seed), path)
+    return path
+
+
+def make_project(tmp: Path, model_path: Path, name: str, **kw) -> Path:
+    from fpga.hls.convert import convert
+    out = tmp / name
+    convert(model_path, out, progress=_quiet, **kw)
+    return out
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("fpga")
+
+
+@pytest.fixture(scope="session")
+def default_project(workdir):
+    """The shipped default model, converted."""
+    assert DEFAULT_MODEL.exists(), "the default model must be shipped in models/"
+    return make_project(workdir, DEFAULT_MODEL, "default")
+
+
+@pytest.fixture(scope="session")
+def bypass64_model(workdir):
+    return make_model(workdir, "v11_bypass_64", arch="squeezenet1_1", input_size=64,
+                      channels=3, classes=10, width=0.25, bypass=True, seed=3)
+
+
+@pytest.fixture(scope="session")
+def bypass64_project(workdir, bypass64_model):
+    return make_project(workdir, bypass64_model, "v11_bypass_64")
