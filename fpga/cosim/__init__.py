@@ -1,0 +1,1 @@
+"""RTL co-simulation of a whole project with cocotb + Verilator (``fpga cosim``)."""

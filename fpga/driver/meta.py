@@ -1,0 +1,40 @@
+"""accel.json: what the board driver needs to know about the accelerator's streams.
+
+Written by ``fpga build`` next to the scripts (from the IR) and copied to the board by
+``fpga flash --pynq``; ``pynq_driver.py`` reads it. Plain JSON, no numpy types.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import beats
+
+DMA_NAME = "axi_dma"   # the DMA cell in the block design (vivado.tcl) = Overlay attribute
+
+
+def accel_meta(graph, name: str, in_tdata_bits: int) -> dict:
+    inp, out = graph.input, graph.output
+    h, w, c = (int(v) for v in inp.out_shape)
+    classes = 1
+    for v in out.out_shape:
+        classes *= int(v)
+    return {
+        "name": name,
+        "bitfile": f"{name}.bit",
+        "dma": DMA_NAME,
+        "height": h, "width": w, "channels": c,
+        "in_width": int(inp.out_fmt.width), "in_signed": bool(inp.out_fmt.signed),
+        "in_tdata_bits": int(in_tdata_bits),
+        "classes": classes,
+        "out_width": int(out.out_fmt.width), "out_signed": bool(out.out_fmt.signed),
+        "out_tdata_bits": beats.OUT_TDATA_BITS,
+    }
+
+
+def meta_json(meta: dict) -> str:
+    return json.dumps(meta, indent=1) + "\n"
+
+
+def load_meta(path) -> dict:
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,279 @@
+"""vivado.tcl: block design (PS + AXI DMA + accelerator), bitstream, and .bit/.hwh/.xsa export.
+
+Run as ``vivado -mode batch -source vivado.tcl``. The design:
+
+    PS M_AXI_GP0 / M_AXI_HPM0_FPD -> ctrl_ic (SmartConnect) -> axi_dma/S_AXI_LITE
+    axi_dma M_AXI_MM2S + M_AXI_S2MM -> mem_ic (SmartConnect) -> PS S_AXI_HP0 / S_AXI_HP0_FPD
+    axi_dma M_AXIS_MM2S -> accel (s_axis) ... accel (m_axis) -> axi_dma S_AXIS_S2MM
+    FCLK_CLK0 / pl_clk0 clocks everything; proc_sys_reset from FCLK_RESET0_N / pl_resetn0.
+
+The DMA is in simple (register) mode, no scatter-gather; its interrupts are left unconnected
+(the PYNQ driver polls). Sections are chosen here by PS type and accelerator source; every value
+the Tcl needs is a ``set`` at the top of the script.
+"""
+from __future__ import annotations
+
+from .config import BuildConfig
+from .ip import PS_RULE, VLNV
+from .rtl_ip_tcl import rtl_ip_section
+from .tcl import STEP_PROC, number_steps, set_lines
+
+PROCS = """\
+# An IP's VLNV as this Vivado has it: the exact version we follow, else the newest one present.
+proc fpga_ip {vlnv} {
+    if {[llength [get_ipdefs -all -quiet $vlnv]] > 0} {
+        return $vlnv
+    }
+    set vln [join [lrange [split $vlnv :] 0 2] :]
+    set have [lsort -dictionary [get_ipdefs -all -quiet "$vln:*"]]
+    if {[llength $have] == 0} {
+        error "fpga: IP $vlnv is not in the IP catalog of Vivado [version -short]"
+    }
+    set use [lindex $have end]
+    puts "WARNING: fpga: $vlnv not in this Vivado's catalog; using $use"
+    return $use
+}
+proc fpga_pin {path} {
+    set p [get_bd_pins -quiet $path]
+    if {[llength $p] != 1} { error "fpga: block design has no pin $path" }
+    return $p
+}
+proc fpga_intf {path} {
+    set p [get_bd_intf_pins -quiet $path]
+    if {[llength $p] != 1} { error "fpga: block design has no interface pin $path" }
+    return $p
+}
+
+if {![string match "$vivado_version*" [version -short]]} {
+    puts "WARNING: fpga: these scripts follow Vivado $vivado_version; this is [version -short]"
+}
+"""
+
+HLS_REPO = """\
+# ---- the accelerator IP exported by hls.tcl ------------------------------------------------
+fpga_step "check HLS IP"
+if {![file isdirectory $ip_repo]} {
+    error "fpga: no HLS IP in $ip_repo; run 'vitis_hls -f hls.tcl' first"
+}
+"""
+
+PROJECT = """\
+# ---- project --------------------------------------------------------------------------------
+fpga_step "create project for $part"
+create_project $name $prj_dir -part $part -force
+set have_board 0
+if {$board_part ne ""} {
+    set bp [get_board_parts -quiet $board_part]
+    if {$bp eq ""} {
+        set bp [lindex [get_board_parts -quiet -latest_file_version \\
+            "[join [lrange [split $board_part :] 0 2] :]:*"] end]
+    }
+    if {$bp ne ""} {
+        set_property board_part $bp [current_project]
+        set have_board 1
+    } else {
+        puts "WARNING: fpga: board files for $board_part not installed; using the bare part\\
+              (PS defaults instead of the board preset)"
+    }
+}
+set_property target_language Verilog [current_project]
+set_property ip_repo_paths [list $ip_repo] [current_project]
+update_ip_catalog -rebuild
+"""
+
+PS7 = """\
+# ---- Zynq-7000 processing system ------------------------------------------------------------
+fpga_step "block design: processing_system7"
+create_bd_design $bd_name
+set ps [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_ps] ps]
+apply_bd_automation -rule $ps_rule -config [list make_external "FIXED_IO, DDR" \\
+    apply_board_preset $have_board Master Disable Slave Disable] $ps
+set_property -dict [list \\
+    CONFIG.PCW_USE_M_AXI_GP0 1 \\
+    CONFIG.PCW_USE_S_AXI_HP0 1 \\
+    CONFIG.PCW_S_AXI_HP0_DATA_WIDTH 64 \\
+    CONFIG.PCW_EN_CLK0_PORT 1 \\
+    CONFIG.PCW_EN_RST0_PORT 1 \\
+    CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ $clock_mhz \\
+] $ps
+set ps_ctrl [fpga_intf ps/M_AXI_GP0]
+set ps_mem [fpga_intf ps/S_AXI_HP0]
+set clk [fpga_pin ps/FCLK_CLK0]
+set ps_resetn [fpga_pin ps/FCLK_RESET0_N]
+set ps_clk_pins [list [fpga_pin ps/M_AXI_GP0_ACLK] [fpga_pin ps/S_AXI_HP0_ACLK]]
+"""
+
+PS8 = """\
+# ---- Zynq UltraScale+ MPSoC processing system -----------------------------------------------
+fpga_step "block design: zynq_ultra_ps_e"
+create_bd_design $bd_name
+set ps [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_ps] ps]
+apply_bd_automation -rule $ps_rule -config [list apply_board_preset $have_board] $ps
+# HPM0_FPD = M_AXI_GP0 (control), HP0_FPD = S_AXI_GP2 (DMA to DDR); HPM1_FPD and HPM0_LPD off.
+set_property -dict [list \\
+    CONFIG.PSU__USE__M_AXI_GP0 1 \\
+    CONFIG.PSU__USE__M_AXI_GP1 0 \\
+    CONFIG.PSU__USE__M_AXI_GP2 0 \\
+    CONFIG.PSU__USE__S_AXI_GP2 1 \\
+    CONFIG.PSU__SAXIGP2__DATA_WIDTH 128 \\
+    CONFIG.PSU__FPGA_PL0_ENABLE 1 \\
+    CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ $clock_mhz \\
+] $ps
+set ps_ctrl [fpga_intf ps/M_AXI_HPM0_FPD]
+set ps_mem [fpga_intf ps/S_AXI_HP0_FPD]
+set clk [fpga_pin ps/pl_clk0]
+set ps_resetn [fpga_pin ps/pl_resetn0]
+set ps_clk_pins [list [fpga_pin ps/maxihpm0_fpd_aclk] [fpga_pin ps/saxihp0_fpd_aclk]]
+"""
+
+DESIGN = """\
+# ---- AXI DMA: simple mode, MM2S feeds the accelerator, S2MM takes its scores ----------------
+fpga_step "block design: axi_dma (MM2S $in_bits bits, S2MM $out_bits bits)"
+set dma [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_dma] axi_dma]
+set_property -dict [list \\
+    CONFIG.c_include_sg 0 \\
+    CONFIG.c_sg_include_stscntrl_strm 0 \\
+    CONFIG.c_include_mm2s 1 \\
+    CONFIG.c_include_s2mm 1 \\
+    CONFIG.c_sg_length_width 26 \\
+    CONFIG.c_addr_width $dma_addr_bits \\
+    CONFIG.c_m_axis_mm2s_tdata_width $in_bits \\
+    CONFIG.c_m_axi_mm2s_data_width $in_bits \\
+    CONFIG.c_s_axis_s2mm_tdata_width $out_bits \\
+    CONFIG.c_m_axi_s2mm_data_width $out_bits \\
+    CONFIG.c_mm2s_burst_size 16 \\
+    CONFIG.c_s2mm_burst_size 16 \\
+] $dma
+
+# ---- the accelerator ------------------------------------------------------------------------
+fpga_step "block design: accelerator $accel_vlnv"
+set accel [create_bd_cell -type ip -vlnv $accel_vlnv accel]
+set accel_in [get_bd_intf_pins -quiet -of_objects $accel \\
+    -filter {MODE == Slave && VLNV =~ "xilinx.com:interface:axis_rtl:*"}]
+set accel_out [get_bd_intf_pins -quiet -of_objects $accel \\
+    -filter {MODE == Master && VLNV =~ "xilinx.com:interface:axis_rtl:*"}]
+if {[llength $accel_in] != 1 || [llength $accel_out] != 1} {
+    error "fpga: $accel_vlnv needs one AXI4-Stream slave and one master (has: $accel_in / $accel_out)"
+}
+# An HLS top with block-level handshake (ap_ctrl_hs) runs free with ap_start tied high.
+set ap_start [get_bd_pins -quiet accel/ap_start]
+if {$ap_start ne ""} {
+    set one [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_const] ap_start_one]
+    set_property -dict [list CONFIG.CONST_WIDTH 1 CONFIG.CONST_VAL 1] $one
+    connect_bd_net [fpga_pin ap_start_one/dout] $ap_start
+}
+
+# ---- interconnect, clock and reset ----------------------------------------------------------
+fpga_step "block design: interconnect, clock, reset"
+set ctrl_ic [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_smc] ctrl_ic]
+set_property -dict [list CONFIG.NUM_SI 1 CONFIG.NUM_MI 1] $ctrl_ic
+set mem_ic [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_smc] mem_ic]
+set_property -dict [list CONFIG.NUM_SI 2 CONFIG.NUM_MI 1] $mem_ic
+set rst [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_rst] rst_ps]
+
+connect_bd_intf_net $ps_ctrl [fpga_intf ctrl_ic/S00_AXI]
+connect_bd_intf_net [fpga_intf ctrl_ic/M00_AXI] [fpga_intf axi_dma/S_AXI_LITE]
+connect_bd_intf_net [fpga_intf axi_dma/M_AXI_MM2S] [fpga_intf mem_ic/S00_AXI]
+connect_bd_intf_net [fpga_intf axi_dma/M_AXI_S2MM] [fpga_intf mem_ic/S01_AXI]
+connect_bd_intf_net [fpga_intf mem_ic/M00_AXI] $ps_mem
+connect_bd_intf_net [fpga_intf axi_dma/M_AXIS_MM2S] $accel_in
+connect_bd_intf_net $accel_out [fpga_intf axi_dma/S_AXIS_S2MM]
+
+connect_bd_net $clk {*}$ps_clk_pins [fpga_pin rst_ps/slowest_sync_clk] \\
+    [fpga_pin axi_dma/s_axi_lite_aclk] [fpga_pin axi_dma/m_axi_mm2s_aclk] \\
+    [fpga_pin axi_dma/m_axi_s2mm_aclk] [fpga_pin ctrl_ic/aclk] [fpga_pin mem_ic/aclk] \\
+    [fpga_pin accel/ap_clk]
+connect_bd_net $ps_resetn [fpga_pin rst_ps/ext_reset_in]
+connect_bd_net [fpga_pin rst_ps/peripheral_aresetn] [fpga_pin axi_dma/axi_resetn] \\
+    [fpga_pin accel/ap_rst_n]
+connect_bd_net [fpga_pin rst_ps/interconnect_aresetn] [fpga_pin ctrl_ic/aresetn] \\
+    [fpga_pin mem_ic/aresetn]
+
+fpga_step "assign addresses, validate"
+assign_bd_address
+validate_bd_design
+save_bd_design
+
+# ---- wrapper, synthesis, implementation -----------------------------------------------------
+fpga_step "generate block design and wrapper"
+set bd_file [get_files $bd_name.bd]
+generate_target all $bd_file
+add_files -norecurse [make_wrapper -files $bd_file -top]
+set_property top ${bd_name}_wrapper [current_fileset]
+update_compile_order -fileset sources_1
+
+fpga_step "synthesis (synth_1)"
+launch_runs synth_1 -jobs $jobs
+wait_on_runs synth_1
+if {[get_property PROGRESS [get_runs synth_1]] ne "100%"} {
+    error "fpga: synthesis failed; see [get_property DIRECTORY [get_runs synth_1]]/runme.log"
+}
+
+fpga_step "implementation and bitstream (impl_1)"
+launch_runs impl_1 -to_step write_bitstream -jobs $jobs
+wait_on_runs impl_1
+if {[get_property PROGRESS [get_runs impl_1]] ne "100%"} {
+    error "fpga: implementation failed; see [get_property DIRECTORY [get_runs impl_1]]/runme.log"
+}
+
+# ---- results: out/<name>.bit, .hwh (same base name, as PYNQ wants), .xsa, reports ------------
+fpga_step "export .bit .hwh .xsa and reports"
+file mkdir $out_dir
+set impl_dir [get_property DIRECTORY [get_runs impl_1]]
+file copy -force [file join $impl_dir ${bd_name}_wrapper.bit] [file join $out_dir $name.bit]
+set hwh [lindex [glob -nocomplain -directory $prj_dir \\
+    */sources_1/bd/$bd_name/hw_handoff/$bd_name.hwh] 0]
+if {$hwh eq ""} {
+    error "fpga: no hardware handoff $bd_name.hwh under $prj_dir"
+}
+file copy -force $hwh [file join $out_dir $name.hwh]
+open_run impl_1
+write_hw_platform -fixed -include_bit -force -file [file join $out_dir $name.xsa]
+report_utilization -file [file join $out_dir utilization.rpt]
+report_timing_summary -file [file join $out_dir timing_summary.rpt]
+set wns [get_property STATS.WNS [get_runs impl_1]]
+if {$wns ne "" && $wns < 0} {
+    puts "WARNING: fpga: timing not met at $clock_mhz MHz (WNS $wns ns); see timing_summary.rpt"
+}
+puts "FPGA-DONE: [file join $out_dir $name.bit]"
+"""
+
+
+def vivado_tcl(cfg: BuildConfig) -> str:
+    ps7 = cfg.ps == "ps7"
+    head = (f"# Vivado {cfg.vivado_version}: Zynq block design + bitstream for board "
+            f"{cfg.board['name']} ({cfg.part}).\n"
+            f"# Accelerator from {cfg.source}: {cfg.accel_vlnv}. Generated by `fpga build`.\n"
+            f"# Run: vivado -mode batch -source vivado.tcl   "
+            f"(results in out/{cfg.name}.bit .hwh .xsa)\n\n")
+    here = ("set here [file dirname [file normalize [info script]]]\n"
+            "set project_dir [file normalize [file join $here .. ..]]\n")
+    ip_repo = ("[file join $here ip_repo]" if cfg.source == "rtl"
+               else "[file join $here hls_prj solution1 impl ip]")
+    values = set_lines([
+        ("vivado_version", cfg.vivado_version),
+        ("name", cfg.name),
+        ("part", cfg.part),
+        ("board_part", cfg.board.get("board_part", "")),
+        ("clock_mhz", cfg.clock_mhz),
+        ("top", cfg.top),
+        ("accel_vlnv", cfg.accel_vlnv),
+        ("in_bits", cfg.in_tdata_bits),
+        ("out_bits", cfg.out_tdata_bits),
+        ("dma_addr_bits", 32 if ps7 else 64),
+        ("jobs", cfg.jobs),
+        ("bd_name", "system"),
+        ("ps_rule", PS_RULE[cfg.ps]),
+        ("vlnv_ps", VLNV["processing_system7" if ps7 else "zynq_ultra_ps_e"]),
+        ("vlnv_dma", VLNV["axi_dma"]),
+        ("vlnv_smc", VLNV["smartconnect"]),
+        ("vlnv_rst", VLNV["proc_sys_reset"]),
+        ("vlnv_const", VLNV["xlconstant"]),
+    ])
+    paths = ("set prj_dir [file join $here vivado]\n"
+             f"set ip_repo {ip_repo}\n"
+             "set out_dir [file join $here out]\n")
+    accel = rtl_ip_section(cfg) if cfg.source == "rtl" else HLS_REPO
+    body = [head, here, values, paths, "\n", STEP_PROC, "\n", PROCS, "\n", accel, "\n",
+            PROJECT, "\n", PS7 if ps7 else PS8, "\n", DESIGN]
+    return number_steps("".join(body))
