@@ -35,19 +35,17 @@ def load_npy(path, graph: Graph) -> np.ndarray:
 
 
 def dataset_frames(project: Path, graph: Graph, n: int):
-    """Test-split frames of the dataset the model was trained on, if the project knows it."""
+    """(frames, labels) of the test split of the dataset the model was trained on (digits),
+    cycled to n frames, or None when the project does not know its dataset."""
     manifest = json.loads((project / "manifest.json").read_text())
-    dataset = (manifest.get("training") or {}).get("dataset")
+    dataset = ((manifest.get("training") or {}).get("dataset") or {}).get("name")
     if dataset != "digits":
         return None
     from . import data
     h, w, c = graph.input.out_shape
-    x, _ = data.digits_split(size=h, channels=c, split="test")
-    if len(x) == 0:
-        return None
-    reps = -(-n // len(x))
-    x = np.concatenate([x] * reps)[:n]
-    return check_input(graph, x.reshape(len(x), h, w, c).astype(np.int64))
+    ds = data.load_digits(size=h, channels=c)
+    idx = np.arange(n) % len(ds.x_test)
+    return check_input(graph, ds.x_test[idx].astype(np.int64)), ds.y_test[idx]
 
 
 def random_frames(graph: Graph, n: int, seed: int = 0) -> np.ndarray:
@@ -57,13 +55,13 @@ def random_frames(graph: Graph, n: int, seed: int = 0) -> np.ndarray:
 
 
 def frames_for(project, graph: Graph, n: int, inputs=None, seed: int = 0):
-    """Returns (frames, description)."""
+    """Returns (frames, description, labels or None)."""
     if n < 1:
         raise FpgaError("--frames must be >= 1")
     if inputs:
         x = load_npy(inputs, graph)
-        return x[:n], f"{len(x[:n])} frames from {inputs}"
-    x = dataset_frames(Path(project), graph, n)
-    if x is not None:
-        return x, f"{n} frames of the digits test split"
-    return random_frames(graph, n, seed), f"{n} random in-range frames (seed {seed})"
+        return x[:n], f"{len(x[:n])} frames from {inputs}", None
+    found = dataset_frames(Path(project), graph, n)
+    if found is not None:
+        return found[0], f"{n} frames of the digits test split", found[1]
+    return random_frames(graph, n, seed), f"{n} random in-range frames (seed {seed})", None

@@ -38,7 +38,7 @@ def run(args) -> int:
     project = project_dir(args.project)
     graph = Graph.load(project)
     meta = rtl_manifest(project)
-    x, source = frames_for(project, graph, args.frames, args.inputs, args.seed)
+    x, source, labels = frames_for(project, graph, args.frames, args.inputs, args.seed)
     say(f"inputs: {source}; backpressure {args.backpressure}")
     r = cosimulate(project, x, backpressure=args.backpressure, seed=args.seed + 1,
                    waves=args.waves, progress=say)

@@ -50,7 +50,7 @@ def run(args) -> int:
     from ..reference import run as reference_run
     project = project_dir(args.project)
     graph = Graph.load(project)
-    x, source = frames_for(project, graph, args.frames, args.inputs, args.seed)
+    x, source, labels = frames_for(project, graph, args.frames, args.inputs, args.seed)
     say(f"inputs: {source}")
     sim = CSim(project, progress=say)
     t0 = time.time()
@@ -66,6 +66,8 @@ def run(args) -> int:
               "max_abs_diff": int(np.abs(got - ref).max(initial=0)),
               "inputs": source, "csim_compile_s": round(sim.compile_seconds, 1),
               "csim_s_per_frame": round(csim_s, 4), "reference_s_per_frame": round(ref_s, 4)}
+    if labels is not None:  # what the hardware's integers score on the test split
+        result["hardware_accuracy"] = round(float((ref.argmax(1) == labels).mean()), 4)
     if not args.no_qkeras:
         result.update(qkeras_agreement(project, graph, x, ref))
     if args.json:
@@ -76,6 +78,9 @@ def run(args) -> int:
             f"({result['outputs_compared']} outputs, max |diff| {result['max_abs_diff']})")
         say(f"reference {ref_s * 1e3:.1f} ms/frame, C-sim {csim_s * 1e3:.1f} ms/frame, "
             f"compile {sim.compile_seconds:.1f} s")
+        if "hardware_accuracy" in result:
+            say(f"accuracy of the bit-exact integers on those frames: "
+                f"{result['hardware_accuracy'] * 100:.2f}%")
         if "qkeras_max_abs_diff" in result:
             say(f"QKeras vs reference: max |diff| {result['qkeras_max_abs_diff']:g} "
                 f"({result['qkeras_note']}); same top class on "

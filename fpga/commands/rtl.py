@@ -1,0 +1,35 @@
+"""fpga rtl: generate the open streaming Verilog for a converted project."""
+from __future__ import annotations
+
+from ._common import print_json, project_dir, say
+
+HELP = "generate open, synthesizable streaming Verilog (PROJECT/rtl) from the IR"
+DESCRIPTION = """Write PROJECT/rtl/: a top module with AXI4-Stream ports (beat format in fpga/beats.py),
+the parameterised blocks it uses (copied from the package), one .mem file per weight ROM bank,
+and rtl.json (folding, analytic II, FIFO depths and why). Folding (PE x SIMD per conv) is
+balanced for the board's DSPs (the project's board) unless --lanes sets the MAC-lane budget."""
+
+
+def add_arguments(p):
+    p.add_argument("project", help="converted project folder")
+    p.add_argument("--lanes", type=int, help="MAC-lane budget for folding (default: board DSPs)")
+    p.add_argument("--force", action="store_true", help="replace an existing rtl/ folder")
+    p.add_argument("--json", action="store_true", help="print rtl.json's summary as JSON")
+
+
+def run(args) -> int:
+    from ..rtl.generate import write_rtl
+    project = project_dir(args.project)
+    meta = write_rtl(project, force=args.force, lane_budget=args.lanes)
+    summary = {k: meta[k] for k in ("top", "board", "lane_budget", "model_ii_cycles", "mac_lanes",
+                                    "mac_utilisation", "clock_mhz")}
+    summary["fps_at_clock"] = round(meta["clock_mhz"] * 1e6 / meta["model_ii_cycles"], 1)
+    if args.json:
+        print_json(summary)
+    else:
+        say(f"wrote {project}/rtl: top {meta['top']}, {len(meta['files'])} Verilog files, "
+            f"{len(meta['mem_files'])} ROM files")
+        say(f"{meta['mac_lanes']} MAC lanes (budget {meta['lane_budget']}), analytic II "
+            f"{meta['model_ii_cycles']:,} cycles = {summary['fps_at_clock']:,} frames/s at "
+            f"{meta['clock_mhz']:g} MHz, MAC utilisation {meta['mac_utilisation'] * 100:.1f}%")
+    return 0

@@ -1,0 +1,319 @@
+"""IR -> streaming Verilog top: instantiates and wires the blocks of fpga/rtl/verilog.
+
+The generator holds no arithmetic: it picks block parameters from the IR (formats, shapes,
+folding), writes the weight ROM .mem files, inserts stream forks where a layer has several
+consumers, and skew FIFOs where forked paths rejoin (see ``skew_fifo_depth``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..beats import in_tdata_bits
+from ..errors import FpgaError
+from ..graph import Graph, Layer
+from . import folding
+from .memfiles import write_mac_mems
+
+BLOCKS = Path(__file__).with_name("verilog")
+ROUND = {"TRN": 0, "RND": 1, "RND_CONV": 2}
+FIFO_MARGIN = 64  # pixels of slack over the row skew, for the MAC pipelines' latency
+
+
+def ident(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _b(flag) -> int:
+    return 1 if flag else 0
+
+
+def row_lag(layer: Layer) -> int:
+    """Input rows a layer must see before it emits its first output row."""
+    if layer.kind == "conv" and folding.needs_window(layer):
+        return layer.kernel[0] - 1 - layer.pad[0]
+    if layer.kind == "maxpool":
+        return layer.pool[0] - 1
+    return 0
+
+
+def _ancestors(graph: Graph, name: str) -> set:
+    seen, todo = set(), [name]
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(graph[n].inputs)
+    return seen
+
+
+def _lag_from(graph: Graph, name: str, ancestor: str) -> int:
+    if name == ancestor:
+        return 0
+    layer = graph[name]
+    reach = [i for i in layer.inputs if ancestor in _ancestors(graph, i)]
+    return row_lag(layer) + max(_lag_from(graph, i, ancestor) for i in reach)
+
+
+def skew_fifo_depth(graph: Graph, join: Layer) -> tuple[int, int, str]:
+    """(input index of the short branch, FIFO depth in pixels, why) for a concat/add.
+
+    Both inputs fork from a common ancestor. A window-based branch (3x3 conv) emits output row
+    r only after input row r + lag arrives; meanwhile the fork keeps feeding the short branch,
+    which must hold the difference: (lag difference + 1) rows of the join's width, plus slack
+    for pipeline latencies. Sized so the fork never blocks, hence no deadlock.
+    """
+    a, b = join.inputs
+    common = _ancestors(graph, a) & _ancestors(graph, b)
+    order = {l.name: i for i, l in enumerate(graph.layers)}
+    fork = max(common, key=order.__getitem__)
+    la, lb = _lag_from(graph, a, fork), _lag_from(graph, b, fork)
+    short = 0 if la <= lb else 1
+    width = join.out_shape[1]
+    depth = (abs(la - lb) + 1) * width + FIFO_MARGIN
+    why = (f"paths from {fork} rejoin at {join.name}: row lags {la} ({a}) vs {lb} ({b}); "
+           f"({abs(la - lb)} + 1) rows x {width} px + {FIFO_MARGIN}")
+    return short, depth, why
+
+
+class Verilog:
+    """Collects wire declarations and instances of the top module."""
+
+    def __init__(self):
+        self.wires, self.body = [], []
+
+    def stream(self, name: str, width: int) -> str:
+        self.wires.append(f"    wire [{width - 1}:0] {name}_tdata;\n"
+                          f"    wire {name}_tvalid, {name}_tready;")
+        return name
+
+    def inst(self, module: str, name: str, params: dict, ports: dict, comment: str = ""):
+        ps = ",\n".join(f"        .{k}({json.dumps(v) if isinstance(v, str) else int(v)})"
+                        for k, v in params.items())
+        pt = ",\n".join(f"        .{k}({v})" for k, v in ports.items())
+        head = f"    // {comment}\n" if comment else ""
+        self.body.append(f"{head}    {module} #(\n{ps}\n    ) {name} (\n{pt}\n    );")
+
+    @staticmethod
+    def s_ports(stream: str, prefix: str = "s") -> dict:
+        return {f"{prefix}_tdata": f"{stream}_tdata", f"{prefix}_tvalid": f"{stream}_tvalid",
+                f"{prefix}_tready": f"{stream}_tready"}
+
+
+def _clk() -> dict:
+    return {"clk": "ap_clk", "rst": "rst"}
+
+
+def generate(graph: Graph, out_dir: Path, top: str) -> dict:
+    """Write ``top``.v, the used blocks and the .mem files into out_dir; returns rtl.json data."""
+    v = Verilog()
+    used = {"axis_in", "axis_out"}
+    info = {"layers": {}, "fifos": {}}
+    port_of: dict = {}  # (producer, consumer) -> stream feeding consumer
+    width = {l.name: l.out_shape[2] * l.out_fmt.width for l in graph.layers}
+
+    def feed(producer: Layer):
+        """Create the output stream of ``producer`` and fork it to its consumers."""
+        consumers = graph.consumers(producer.name)
+        if len(consumers) <= 1:
+            for c in consumers:
+                port_of[(producer.name, c.name)] = producer.name
+            return
+        used.add("stream_fork")
+        n = len(consumers)
+        fork = f"{producer.name}__fork"
+        v.wires.append(f"    wire [{width[producer.name] - 1}:0] {fork}_tdata;\n"
+                       f"    wire [{n - 1}:0] {fork}_tvalid, {fork}_tready;")
+        v.inst("stream_fork", f"u_{fork}", {"WIDTH": width[producer.name], "N": n},
+               {**_clk(), **v.s_ports(producer.name), "m_tdata": f"{fork}_tdata",
+                "m_tvalid": f"{fork}_tvalid", "m_tready": f"{fork}_tready"},
+               f"{producer.name} feeds {', '.join(c.name for c in consumers)}")
+        for i, c in enumerate(consumers):
+            s = v.stream(f"{producer.name}__to__{c.name}", width[producer.name])
+            v.body.append(f"    assign {s}_tdata = {fork}_tdata;\n"
+                          f"    assign {s}_tvalid = {fork}_tvalid[{i}];\n"
+                          f"    assign {fork}_tready[{i}] = {s}_tready;")
+            port_of[(producer.name, c.name)] = s
+
+    def src(layer: Layer, i: int = 0) -> str:
+        return port_of[(layer.inputs[i], layer.name)]
+
+    inp = graph.input
+    h, w, c = inp.out_shape
+    tdata_bits = in_tdata_bits(c, inp.out_fmt.width)
+    v.stream(inp.name, width[inp.name])
+    v.inst("axis_in", "u_axis_in", {"C": c, "DATA_W": inp.out_fmt.width, "TDATA_W": tdata_bits,
+                                    "PIXELS": h * w},
+           {**_clk(), "s_axis_tdata": "s_axis_tdata", "s_axis_tvalid": "s_axis_tvalid",
+            "s_axis_tready": "s_axis_tready", "s_axis_tlast": "s_axis_tlast",
+            **v.s_ports(inp.name, "m"), "tlast_err": "tlast_err"}, "AXI4-Stream input")
+    feed(inp)
+
+    for layer in graph.layers[1:]:
+        name = ident(layer.name)
+        v.stream(layer.name, width[layer.name])
+        out = v.s_ports(layer.name, "m")
+        in_fmt = graph.in_fmt(layer)
+        if layer.kind == "conv":
+            used.update({"mac", "rom", "requant", "fifo", "ram_sdp"})
+            kh, kw, cin, cout = layer.weights.shape
+            stream_in = src(layer)
+            if folding.needs_window(layer):
+                used.add("window")
+                hi, wi, _ = graph.in_shape(layer)
+                win = v.stream(f"{layer.name}__win", kh * kw * cin * in_fmt.width)
+                v.inst("window", f"u_{name}_window",
+                       {"H": hi, "W": wi, "C": cin, "DATA_W": in_fmt.width, "KH": kh, "KW": kw,
+                        "SH": layer.stride[0], "SW": layer.stride[1], "PT": layer.pad[0],
+                        "PB": layer.pad[1], "PL": layer.pad[2], "PR": layer.pad[3]},
+                       {**_clk(), **v.s_ports(stream_in), **v.s_ports(win, "m")})
+                stream_in = win
+            prefix = name
+            write_mac_mems(layer.weights, layer.bias, layer.fold["pe"], layer.fold["simd"],
+                           layer.w_fmt.width, layer.b_fmt.width, out_dir, prefix)
+            v.inst("mac", f"u_{name}",
+                   {"K": kh * kw * cin, "COUT": cout, "IN_W": in_fmt.width,
+                    "IN_SIGNED": _b(in_fmt.signed), "W_W": layer.w_fmt.width,
+                    "B_W": layer.b_fmt.width, "BIAS_SHIFT": layer.acc_frac - layer.b_fmt.frac,
+                    "PE": layer.fold["pe"], "SIMD": layer.fold["simd"],
+                    "OUT_W": layer.out_fmt.width, "OUT_SIGNED": _b(layer.out_fmt.signed),
+                    "SHIFT": layer.acc_frac - layer.out_fmt.frac,
+                    "ROUND": ROUND[layer.out_fmt.rounding], "RELU": _b(layer.relu),
+                    "SAT": _b(layer.out_fmt.saturation == "SAT"), "MEM_PREFIX": prefix},
+                   {**_clk(), **v.s_ports(stream_in), **out},
+                   f"{layer.name}: {kh}x{kw} conv {cin}->{cout}, PE {layer.fold['pe']} x "
+                   f"SIMD {layer.fold['simd']}")
+            module = "mac"
+        elif layer.kind == "maxpool":
+            used.update({"maxpool", "window", "ram_sdp"})
+            hi, wi, ci = graph.in_shape(layer)
+            v.inst("maxpool", f"u_{name}",
+                   {"H": hi, "W": wi, "C": ci, "DATA_W": in_fmt.width,
+                    "IN_SIGNED": _b(in_fmt.signed), "PH": layer.pool[0], "PW": layer.pool[1],
+                    "SH": layer.stride[0], "SW": layer.stride[1]},
+                   {**_clk(), **v.s_ports(src(layer)), **out}, f"{layer.name}: max pool")
+            module = "maxpool"
+        elif layer.kind in ("concat", "add"):
+            short, depth, why = skew_fifo_depth(graph, layer)
+            used.update({"fifo", "ram_sdp", layer.kind})
+            ins = [src(layer, 0), src(layer, 1)]
+            fifo = v.stream(f"{layer.name}__skew", width[layer.inputs[short]])
+            v.inst("fifo", f"u_{name}_skew", {"WIDTH": width[layer.inputs[short]], "DEPTH": depth},
+                   {**_clk(), **v.s_ports(ins[short]), **v.s_ports(fifo, "m")}, why)
+            info["fifos"][f"{layer.name}__skew"] = {"depth": depth,
+                                                    "width": width[layer.inputs[short]], "why": why}
+            ins[short] = fifo
+            ports = {**_clk(), **v.s_ports(ins[0], "a"), **v.s_ports(ins[1], "b"), **out}
+            if layer.kind == "concat":
+                v.inst("concat", f"u_{name}", {"A_BITS": width[layer.inputs[0]],
+                                               "B_BITS": width[layer.inputs[1]]}, ports,
+                       f"{layer.name}: channels of {layer.inputs[0]} then {layer.inputs[1]}")
+            else:
+                fa, fb = graph.in_fmt(layer, 0), graph.in_fmt(layer, 1)
+                v.inst("add", f"u_{name}",
+                       {"C": layer.out_shape[2], "A_W": fa.width, "A_SIGNED": _b(fa.signed),
+                        "B_W": fb.width, "B_SIGNED": _b(fb.signed),
+                        "SHIFT_A": layer.acc_frac - fa.frac, "SHIFT_B": layer.acc_frac - fb.frac,
+                        "OUT_W": layer.out_fmt.width, "OUT_SIGNED": _b(layer.out_fmt.signed),
+                        "SHIFT": layer.acc_frac - layer.out_fmt.frac,
+                        "ROUND": ROUND[layer.out_fmt.rounding], "RELU": _b(layer.relu),
+                        "SAT": _b(layer.out_fmt.saturation == "SAT")}, ports,
+                       f"{layer.name}: elementwise add")
+            module = layer.kind
+        elif layer.kind == "gap":
+            used.add("gap")
+            hi, wi, ci = graph.in_shape(layer)
+            if layer.out_fmt.frac != layer.acc_frac:
+                raise FpgaError(f"{layer.name}: the RTL average needs output frac == accumulator frac")
+            v.inst("gap", f"u_{name}",
+                   {"H": hi, "W": wi, "C": ci, "IN_W": in_fmt.width,
+                    "IN_SIGNED": _b(in_fmt.signed), "EXTRA": layer.acc_frac - in_fmt.frac,
+                    "OUT_W": layer.out_fmt.width, "OUT_SIGNED": _b(layer.out_fmt.signed),
+                    "SAT": _b(layer.out_fmt.saturation == "SAT")},
+                   {**_clk(), **v.s_ports(src(layer)), **out}, f"{layer.name}: global average")
+            module = "gap"
+        else:
+            raise FpgaError(f"{layer.name}: no RTL block for layer kind {layer.kind!r}")
+        info["layers"][layer.name] = {"kind": layer.kind, "module": module, "instance": f"u_{name}",
+                                      "cycles": folding.layer_cycles(graph, layer),
+                                      **({"pe": layer.fold["pe"], "simd": layer.fold["simd"],
+                                          "lanes": layer.fold["pe"] * layer.fold["simd"]}
+                                         if layer.kind == "conv" else {})}
+        feed(layer)
+
+    last = graph.output
+    if last.out_shape[:2] != (1, 1):
+        raise FpgaError(f"the network must end in one score vector; {last.name} is {last.out_shape}")
+    nclass = last.out_shape[2]
+    v.inst("axis_out", "u_axis_out", {"NCLASS": nclass, "OUT_W": last.out_fmt.width,
+                                      "OUT_SIGNED": _b(last.out_fmt.signed)},
+           {**_clk(), **v.s_ports(last.name), "m_axis_tdata": "m_axis_tdata",
+            "m_axis_tvalid": "m_axis_tvalid", "m_axis_tready": "m_axis_tready",
+            "m_axis_tlast": "m_axis_tlast"}, "AXI4-Stream output: one 32-bit beat per class")
+
+    header = f"""// Generated by `fpga rtl` from the IR of {graph.name}. Do not edit: regenerate.
+// Beat format: fpga/beats.py. s_axis: one pixel per beat ({c} x {inp.out_fmt.width} bits, LSB-first,
+// padded to {tdata_bits}), tlast on the last pixel. m_axis: {nclass} beats per frame, one class
+// score each ({last.out_fmt.hls()} raw, sign-extended to 32 bits), tlast on the last class.
+// tlast_err: sticky, high when s_axis tlast was not on the frame's last pixel.
+`default_nettype none
+module {top} (
+    input  wire        ap_clk,
+    input  wire        ap_rst_n,
+    input  wire [{tdata_bits - 1}:0] s_axis_tdata,
+    input  wire        s_axis_tvalid,
+    output wire        s_axis_tready,
+    input  wire        s_axis_tlast,
+    output wire [31:0] m_axis_tdata,
+    output wire        m_axis_tvalid,
+    input  wire        m_axis_tready,
+    output wire        m_axis_tlast,
+    output wire        tlast_err
+);
+    reg rst;  // synchronous, active-high reset for the blocks, registered from ap_rst_n
+    always @(posedge ap_clk) rst <= ~ap_rst_n;
+"""
+    text = header + "\n".join(v.wires) + "\n\n" + "\n\n".join(v.body) + "\nendmodule\n`default_nettype wire\n"
+    (out_dir / f"{top}.v").write_text(text)
+    for block in sorted(used):
+        shutil.copy2(BLOCKS / f"{block}.v", out_dir / f"{block}.v")
+    info["blocks"] = sorted(used)
+    return info
+
+
+def write_rtl(project, force: bool = False, lane_budget: int | None = None) -> dict:
+    """Generate PROJECT/rtl atomically. Returns the rtl.json content."""
+    from ..boards import get_board
+    project = Path(project)
+    out = project / "rtl"
+    if out.exists() and not force:
+        raise FpgaError(f"{out} exists; use --force to regenerate it")
+    graph = Graph.load(project)
+    manifest = json.loads((project / "manifest.json").read_text())
+    board = get_board(manifest.get("board") or "pynq-z2")
+    budget = lane_budget or board.dsp
+    ii = folding.choose_folding(graph, budget)
+    top = f"{ident(manifest.get('hls_top', graph.name))}_rtl"
+    tmp = Path(tempfile.mkdtemp(prefix=".rtl.", dir=project))
+    try:
+        info = generate(graph, tmp, top)
+        lanes = folding.mac_lanes(graph)
+        meta = {"top": top, "board": board.name, "lane_budget": budget, "model_ii_cycles": ii,
+                "mac_lanes": lanes, "macs_per_frame": graph.macs,
+                "mac_utilisation": round(graph.macs / (lanes * ii), 4),
+                "in_tdata_bits": in_tdata_bits(graph.input.out_shape[2], graph.input.out_fmt.width),
+                "out_tdata_bits": 32, "clock_mhz": board.clock_mhz,
+                "files": sorted(p.name for p in tmp.glob("*.v")),
+                "mem_files": sorted(p.name for p in tmp.glob("*.mem")), **info}
+        (tmp / "rtl.json").write_text(json.dumps(meta, indent=1) + "\n")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return meta
