@@ -43,7 +43,7 @@ def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, flo
         return build_dir, 0.0
     progress(f"verilating {len(sources)} files (top {meta['top']}) ...")
     t0 = time.time()
-    runner = verilator_runner()
+    runner = verilator_runner(public_module=meta["top"])
     args = BUILD_ARGS + (["--trace-fst", "--trace-structs"] if waves else [])
     log = rtl / "verilator_build.log"
     try:
@@ -76,6 +76,7 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
         t0 = time.time()
         runner = verilator_runner()
         results = runner.test(test_module="fpga.cosim.tb_network", hdl_toplevel=meta["top"],
+                              hdl_toplevel_lang="verilog",
                               # run in rtl/: the ROMs' $readmemh paths are relative to it
                               build_dir=build_dir, test_dir=project / "rtl", extra_env=env, waves=waves,
                               results_xml=str(tmp / "results.xml"), log_file=tmp / "sim.log")

