@@ -90,7 +90,7 @@ def build(spec: SqueezeNetSpec, name: str | None = None, seed: int | None = None
 
     def conv(x, filters, k, stride, pad, lname):
         x = QConv2D(filters, k, strides=stride, padding=pad, kernel_quantizer=wq,
-                    bias_quantizer=wq, kernel_initializer="glorot_uniform", name=lname)(x)
+                    bias_quantizer=wq, kernel_initializer="he_uniform", name=lname)(x)
         return QActivation(aq, name=lname + "_relu")(x)
 
     def fire(x, n):

@@ -16,10 +16,18 @@ def _quiet(_msg):
 
 
 def make_model(tmp: Path, name: str, seed: int = 1, **spec):
+    """An untrained model with He-initialised kernels and random biases, so that every
+    layer carries non-trivial values (the bias path and saturation are exercised)."""
+    import numpy as np
     from fpga.modelio import save_model
     from fpga.zoo import SqueezeNetSpec, build
+    model = build(SqueezeNetSpec(**spec), name=name, seed=seed)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if type(layer).__name__ == "QConv2D":
+            layer.bias.assign(rng.uniform(-0.3, 0.3, layer.bias.shape).astype("float32"))
     path = tmp / f"{name}.h5"
-    save_model(build(SqueezeNetSpec(**spec), name=name, seed=seed), path)
+    save_model(model, path)
     return path
 
 

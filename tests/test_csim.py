@@ -17,6 +17,7 @@ def test_default_model_csim_bit_exact(default_project, capsys, tmp_path):
     assert code == 0
     assert r["frames"] == 100 and r["outputs_compared"] == 1000
     assert r["mismatches"] == 0 and r["max_abs_diff"] == 0
+    assert r["hardware_accuracy"] > 0.9
     assert "digits" in r["inputs"]
     saved = np.load(out)
     assert saved.shape == (100, 10) and np.issubdtype(saved.dtype, np.integer)
@@ -29,6 +30,7 @@ def test_bypass64_csim_bit_exact_on_user_inputs(bypass64_project, capsys, tmp_pa
     np.save(tmp_path / "x.npy", x)
     code, r = csim_json(capsys, bypass64_project, "--frames", 100, "--inputs", tmp_path / "x.npy")
     assert code == 0 and r["frames"] == 100 and r["mismatches"] == 0
+    assert r["nonzero_outputs"] > 0.3  # the comparison is not between all-zero scores
     # 3x3 average: QKeras' float mean differs by less than one output step
     assert r["qkeras_diff_explained"] and not r["qkeras_exact"]
 

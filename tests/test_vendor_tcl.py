@@ -281,7 +281,7 @@ def test_build_refuses_existing_without_force(tmp_path, capsys):
     (bdir / "out").mkdir()
     (bdir / "out" / "fakenet.bit").write_text("earlier result")
     capsys.readouterr()
-    assert main(["build", str(project), "--board", "kv260", "--scripts-only"]) == 2
+    assert main(["build", str(project), "--board", "kv260", "--from", "hls", "--scripts-only"]) == 2
     assert "already exists; use --force" in _stderr_line(capsys)
     assert (bdir / "vivado.tcl").read_text() == "# edited by hand\n"
     # --force rewrites the scripts, drops stale ones, keeps earlier results
@@ -296,7 +296,7 @@ def test_build_refuses_existing_without_force(tmp_path, capsys):
 def test_build_without_vivado_writes_scripts_and_exits_3(tmp_path, capsys, monkeypatch):
     project = helpers.make_project(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert main(["build", str(project), "--board", "ultra96v2"]) == 3
+    assert main(["build", str(project), "--board", "ultra96v2", "--from", "hls"]) == 3
     captured = capsys.readouterr()
     err = captured.err.strip()
     assert len(err.splitlines()) == 1 and "not found on PATH" in err
@@ -349,7 +349,7 @@ def test_build_runs_tools_with_progress(tmp_path, capsys, monkeypatch):
         (bindir / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
     project = helpers.make_project(tmp_path)
-    assert main(["build", str(project), "--board", "zcu104"]) == 0
+    assert main(["build", str(project), "--board", "zcu104", "--from", "hls"]) == 0
     out = capsys.readouterr().out
     bdir = project / "build" / "zcu104"
     for ext in ("bit", "hwh", "xsa"):

@@ -31,9 +31,10 @@ build folder exists without --force); 3 scripts written but vivado/vitis_hls not
 def add_arguments(p):
     p.add_argument("project", help="project folder (with ir.json, hls/ and/or rtl/)")
     p.add_argument("--board", required=True, help="target board (see 'fpga boards')")
-    p.add_argument("--from", dest="source", choices=SOURCES, default="hls",
-                   help="accelerator source: the hls4ml HLS project or our open RTL "
-                        "(default: hls)")
+    p.add_argument("--from", dest="source", choices=SOURCES, default="rtl",
+                   help="accelerator source: our open RTL (default; follows the AXI beat "
+                        "format with tlast, needs no HLS tool) or the hls4ml HLS project "
+                        "(its io_stream top has no tlast: not yet usable with the DMA)")
     p.add_argument("--top", help="HLS top function / RTL top module (default: manifest.json "
                                  "'hls_top'/'rtl_top', else found in hls/firmware or rtl/)")
     p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the board's)")

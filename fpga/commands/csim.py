@@ -64,6 +64,7 @@ def run(args) -> int:
     mism = int((got != ref).sum())
     result = {"frames": int(len(x)), "outputs_compared": int(ref.size), "mismatches": mism,
               "max_abs_diff": int(np.abs(got - ref).max(initial=0)),
+              "nonzero_outputs": round(float((ref != 0).mean()), 4),
               "inputs": source, "csim_compile_s": round(sim.compile_seconds, 1),
               "csim_s_per_frame": round(csim_s, 4), "reference_s_per_frame": round(ref_s, 4)}
     if labels is not None:  # what the hardware's integers score on the test split

@@ -1,0 +1,1 @@
+"""Open RTL: block library (verilog/), ROM files, folding, generator."""

@@ -1,0 +1,55 @@
+// fifo: first-word-fall-through stream FIFO, valid/ready on both sides.
+//
+// Storage is a ram_sdp of DEPTH words whose registered read port is the output register, so
+// the FIFO holds up to DEPTH+1 beats (DEPTH in RAM + 1 presented on m_*). m_tdata/m_tvalid are
+// registered; s_tready is a function of registers only (no combinational path from m_tready).
+// Latency: a beat written at clock edge t is presented on m_* after edge t+2.
+// Throughput: one beat per cycle in and out. DEPTH need not be a power of two (>= 1).
+`default_nettype none
+module fifo #(
+    parameter integer WIDTH = 8,
+    parameter integer DEPTH = 16,
+    parameter         RAM_STYLE = "auto"   // "auto", "block", "distributed"
+) (
+    input  wire             clk,
+    input  wire             rst,
+    input  wire [WIDTH-1:0] s_tdata,
+    input  wire             s_tvalid,
+    output wire             s_tready,
+    output wire [WIDTH-1:0] m_tdata,
+    output reg              m_tvalid,
+    input  wire             m_tready
+);
+    localparam integer AW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
+    localparam [AW:0]   FULL = DEPTH[AW:0];
+    localparam [AW-1:0] LAST = DEPTH[AW-1:0] - 1'b1;
+
+    reg  [AW-1:0] wptr, rptr;
+    reg  [AW:0]   used;  // words in the RAM (not counting the output register)
+
+    wire push = s_tvalid && s_tready;
+    wire load = (used != 0) && (!m_tvalid || m_tready);
+
+    assign s_tready = (used != FULL);
+
+    ram_sdp #(.WIDTH(WIDTH), .DEPTH(DEPTH), .STYLE(RAM_STYLE)) u_ram (
+        .clk(clk), .we(push), .waddr(wptr), .wdata(s_tdata),
+        .re(load), .raddr(rptr), .rdata(m_tdata)
+    );
+
+    always @(posedge clk) begin
+        if (rst) begin
+            wptr <= 0;
+            rptr <= 0;
+            used <= 0;
+            m_tvalid <= 1'b0;
+        end else begin
+            if (push) wptr <= (wptr == LAST) ? {AW{1'b0}} : wptr + 1'b1;
+            if (load) rptr <= (rptr == LAST) ? {AW{1'b0}} : rptr + 1'b1;
+            used <= used + {{AW{1'b0}}, push} - {{AW{1'b0}}, load};
+            if (load) m_tvalid <= 1'b1;
+            else if (m_tready) m_tvalid <= 1'b0;
+        end
+    end
+endmodule
+`default_nettype wire

@@ -1,0 +1,41 @@
+// rom: synchronous-read ROM initialised by $readmemh(FILE). One word per line in FILE, hex,
+// word 0 first. Synchronous read with enable (data holds while en is low), so Yosys/Vivado
+// map it to block RAM (or LUT RAM when small). STYLE: "auto", "block", "distributed" or
+// "logic" sets the rom_style attribute.
+`default_nettype none
+module rom #(
+    parameter integer WIDTH = 8,
+    parameter integer DEPTH = 16,
+    parameter         FILE  = "rom.mem",
+    parameter         STYLE = "auto",
+    parameter integer AW = (DEPTH > 1) ? $clog2(DEPTH) : 1  // do not override
+) (
+    input  wire             clk,
+    input  wire             en,
+    input  wire [AW-1:0]    addr,
+    output reg  [WIDTH-1:0] data
+);
+    // (string parameter compares: widths differ by design)
+    /* verilator lint_off WIDTHEXPAND */
+    generate
+        if (STYLE == "block") begin : g_block
+            (* rom_style = "block" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            initial $readmemh(FILE, mem);
+            always @(posedge clk) if (en) data <= mem[addr];
+        end else if (STYLE == "distributed") begin : g_dist
+            (* rom_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            initial $readmemh(FILE, mem);
+            always @(posedge clk) if (en) data <= mem[addr];
+        end else if (STYLE == "logic") begin : g_logic
+            (* rom_style = "logic" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            initial $readmemh(FILE, mem);
+            always @(posedge clk) if (en) data <= mem[addr];
+        end else begin : g_auto
+            reg [WIDTH-1:0] mem [0:DEPTH-1];
+            initial $readmemh(FILE, mem);
+            always @(posedge clk) if (en) data <= mem[addr];
+        end
+    endgenerate
+    /* verilator lint_on WIDTHEXPAND */
+endmodule
+`default_nettype wire

@@ -1,0 +1,41 @@
+"""`verilator --lint-only -Wall` must be clean for every library module, over a few parameter
+sets each (degenerate sizes included)."""
+import subprocess
+
+import pytest
+
+from harness import rtl_sources
+
+LINT = {
+    "ram_sdp": [{}, {"DEPTH": 1}, {"STYLE": '"block"'}, {"STYLE": '"distributed"'}],
+    "rom": [{}, {"DEPTH": 1}, {"STYLE": '"block"'}, {"STYLE": '"logic"'}],
+    "fifo": [{}, {"DEPTH": 1}, {"DEPTH": 5, "WIDTH": 1}],
+    "requant": [{}, {"SHIFT": 1, "ROUND": 2, "RELU": 1}, {"SHIFT": -3, "OUT_W": 20, "SAT": 0},
+                {"SHIFT": 20, "OUT_W": 1, "OUT_SIGNED": 0}],
+    "window": [{}, {"KH": 1, "KW": 1}, {"KH": 2, "KW": 2, "SH": 2, "SW": 2},
+               {"H": 5, "W": 7, "C": 3, "KH": 3, "KW": 2, "SH": 2, "SW": 1, "PT": 1, "PB": 1,
+                "PL": 0, "PR": 1}, {"W": 1, "H": 1, "KH": 1, "KW": 1},
+               {"RAM_STYLE": '"block"'}],
+    "mac": [{}, {"PE": 2, "SIMD": 3, "COUT": 4, "IN_SIGNED": 1, "SHIFT": 3, "ROUND": 2},
+            {"PE": 4, "SIMD": 9, "SHIFT": -2, "BIAS_SHIFT": 3}, {"K": 1, "COUT": 1}],
+    "maxpool": [{}, {"PH": 3, "PW": 3, "IN_SIGNED": 1, "C": 3}],
+    "stream_fork": [{}, {"N": 3, "WIDTH": 1}],
+    "concat": [{}, {"A_BITS": 1, "B_BITS": 40}],
+    "add": [{}, {"C": 3, "A_W": 5, "A_SIGNED": 0, "SHIFT_A": 2, "SHIFT": 3, "ROUND": 2,
+                 "RELU": 1}],
+    "gap": [{}, {"H": 1, "W": 1, "EXTRA": 3, "IN_SIGNED": 1, "C": 3}, {"H": 13, "W": 13}],
+    "axis_in": [{}, {"C": 4, "DATA_W": 8, "TDATA_W": 32}, {"PIXELS": 1}],
+    "axis_out": [{}, {"OUT_W": 32, "NCLASS": 1}, {"OUT_W": 3, "NCLASS": 2}],
+}
+
+
+@pytest.mark.parametrize("module,params",
+                         [(m, p) for m, ps in LINT.items() for p in ps],
+                         ids=lambda x: x if isinstance(x, str) else
+                         ("-".join(f"{k}{v}" for k, v in x.items()) or "default"))
+def test_lint(module, params):
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", module]
+    cmd += [f"-G{k}={v}" for k, v in params.items()]
+    cmd += [str(s) for s in rtl_sources(module)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr
