@@ -45,8 +45,10 @@ def build(project: Path, progress=print) -> tuple[Path, float]:
     t0 = time.time()
     res = subprocess.run(["bash", "build_lib.sh"], cwd=hls_dir, capture_output=True, text=True)
     if res.returncode != 0:
-        tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise FpgaError(f"C-sim compile failed (see {hls_dir}/build_lib.sh): {tail[0][:200]}")
+        lines = (res.stderr + res.stdout).strip().splitlines()
+        errors = [l for l in lines if "error" in l.lower()] or lines[-1:] or ["no output"]
+        (hls_dir / "csim_build.log").write_text(res.stdout + res.stderr)
+        raise FpgaError(f"C-sim compile failed ({hls_dir}/csim_build.log): {errors[0][:200]}")
     libs = sorted(hls_dir.glob(f"firmware/{manifest['hls_top']}-*.so"))
     if not libs:
         raise FpgaError(f"C-sim compile produced no library in {hls_dir}/firmware")

@@ -103,3 +103,10 @@ def test_debug_shows_traceback(tmp_path):
     from fpga.errors import FpgaError
     with pytest.raises(FpgaError):
         main(["--debug", "convert", str(tmp_path / "nope.h5"), "-o", str(tmp_path / "p")])
+
+
+def test_project_names_become_valid_cpp_identifiers():
+    from fpga.hls.convert import hls_identifier
+    assert hls_identifier("default") == "default_net"
+    assert hls_identifier("3x-net") == "net_3x_net"
+    assert hls_identifier("squeezenet_mini") == "squeezenet_mini"

@@ -79,3 +79,20 @@ def test_squeezenet11_224_cosim(tmp_path_factory, capsys):
     capsys.readouterr()
     code, r = cosim_json(capsys, project, "--frames", 2)
     assert code == 0 and r["mismatches"] == 0 and r["outputs_compared"] == 2000
+
+
+def test_board_driver_bytes_round_trip_through_rtl(default_rtl):
+    """The PYNQ driver's packing, sent through the RTL as the DMA would, and its unpacking."""
+    from fpga.cosim.runner import cosimulate
+    from fpga.driver import pynq_driver
+    from fpga.driver.meta import accel_meta
+    from fpga.graph import Graph
+    from fpga.reference import run
+    meta_rtl = json.loads((default_rtl / "rtl/rtl.json").read_text())
+    g = Graph.load(default_rtl)
+    meta = accel_meta(g, "default", meta_rtl["in_tdata_bits"])
+    x = np.random.default_rng(4).integers(0, 256, (3,) + g.input.out_shape)
+    packed = pynq_driver.pack_frames(pynq_driver.check_inputs(x, meta), meta)
+    r = cosimulate(default_rtl, x, packed_bytes=packed, progress=lambda m: None)
+    scores = pynq_driver.unpack_scores(r["out_bytes"], meta)
+    assert np.array_equal(scores, run(g, x))

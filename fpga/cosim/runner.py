@@ -57,8 +57,10 @@ def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, flo
 
 
 def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves: bool = False,
-               progress=print) -> dict:
-    """Run raw-integer frames through the RTL. Returns outputs and cycle measurements."""
+               progress=print, packed_bytes=None) -> dict:
+    """Run raw-integer frames through the RTL. Returns outputs and cycle measurements.
+    ``packed_bytes`` ((N, frame bytes) uint8) replaces our own packing of ``frames``: the
+    board driver's bytes go through the RTL exactly as a DMA would send them."""
     project = Path(project)
     graph = Graph.load(project)
     meta = rtl_manifest(project)
@@ -73,6 +75,9 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
         np.save(tmp / "in.npy", np.asarray(frames, dtype=np.int64))
         env = {"FPGA_COSIM_IN": str(tmp / "in.npy"), "FPGA_COSIM_OUT": str(tmp / "out.npz"),
                "FPGA_COSIM_CFG": json.dumps(cfg)}
+        if packed_bytes is not None:
+            np.save(tmp / "bytes.npy", np.asarray(packed_bytes, dtype=np.uint8))
+            env["FPGA_COSIM_BYTES"] = str(tmp / "bytes.npy")
         t0 = time.time()
         runner = verilator_runner()
         results = runner.test(test_module="fpga.cosim.tb_network", hdl_toplevel=meta["top"],
@@ -85,7 +90,7 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
             tail = (tmp / "sim.log").read_text().strip().splitlines()[-5:] if (tmp / "sim.log").exists() else []
             raise FpgaError("RTL simulation failed: " + " | ".join(tail)[-300:])
         with np.load(tmp / "out.npz") as z:
-            outputs, done_at = z["outputs"], z["done_at"]
+            outputs, done_at, out_bytes = z["outputs"], z["done_at"], z["out_bytes"]
         wave_file = None
         if waves:
             found = sorted(Path(build_dir).glob("*.fst")) + sorted((project / "rtl").glob("dump.fst"))
@@ -93,7 +98,7 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
                 wave_file = project / "rtl" / "cosim.fst"
                 os.replace(found[0], wave_file)
     gaps = np.diff(done_at)
-    return {"outputs": outputs, "latency_cycles": int(done_at[0]),
+    return {"outputs": outputs, "out_bytes": out_bytes, "latency_cycles": int(done_at[0]),
             "ii_cycles": int(np.median(gaps)) if len(gaps) else None,
             "total_cycles": int(done_at[-1]), "sim_wall_s": wall, "build_s": build_s,
             "sim_cycles_per_s": float(done_at[-1] / wall) if wall else None,

@@ -17,9 +17,21 @@ from .to_ir import graph_from_hls
 DEFAULT_BOARD = "pynq-z2"
 
 
+CPP_KEYWORDS = set("""alignas alignof and and_eq asm auto bitand bitor bool break case catch char
+char16_t char32_t class compl const constexpr const_cast continue decltype default delete do double
+dynamic_cast else enum explicit export extern false float for friend goto if inline int long
+mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public
+register reinterpret_cast return short signed sizeof static static_assert static_cast struct
+switch template this thread_local throw true try typedef typeid typename union unsigned using
+virtual void volatile wchar_t while xor xor_eq main""".split())
+
+
 def hls_identifier(name: str) -> str:
+    """A C++ identifier for the HLS top function (and file names) from a folder name."""
     ident = re.sub(r"\W", "_", name)
-    return ident if ident and not ident[0].isdigit() else f"net_{ident}"
+    if not ident or ident[0].isdigit():
+        ident = f"net_{ident}"
+    return f"{ident}_net" if ident in CPP_KEYWORDS else ident
 
 
 def board_target(board: str | None):
