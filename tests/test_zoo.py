@@ -124,3 +124,15 @@ def test_new_bad_arguments_one_line_errors(tmp_path, monkeypatch, capsys, args, 
     err = capsys.readouterr().err.strip()
     assert err.startswith("fpga new: error:") and msg in err and "\n" not in err
     assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("arch,size,params", [
+    ("squeezenet1_0", 227, 1_248_424), ("squeezenet1_1", 224, 1_235_496)])
+def test_new_then_info_json_gives_paper_counts(tmp_path, capsys, arch, size, params):
+    out = tmp_path / f"{arch}.h5"
+    assert main(["new", arch, "--input-size", str(size), "--classes", "1000", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["info", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["params"] == params
+    assert info["macs"] > 0 and info["weight_bytes"] == params

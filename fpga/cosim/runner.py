@@ -78,13 +78,15 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
         if packed_bytes is not None:
             np.save(tmp / "bytes.npy", np.asarray(packed_bytes, dtype=np.uint8))
             env["FPGA_COSIM_BYTES"] = str(tmp / "bytes.npy")
+        env["FPGA_COSIM_PROGRESS"] = str(tmp / "progress.txt")
         t0 = time.time()
         runner = verilator_runner()
-        results = runner.test(test_module="fpga.cosim.tb_network", hdl_toplevel=meta["top"],
-                              hdl_toplevel_lang="verilog",
-                              # run in rtl/: the ROMs' $readmemh paths are relative to it
-                              build_dir=build_dir, test_dir=project / "rtl", extra_env=env, waves=waves,
-                              results_xml=str(tmp / "results.xml"), log_file=tmp / "sim.log")
+        # run in rtl/: the ROMs' $readmemh paths are relative to it
+        results = _with_progress(len(frames), tmp / "progress.txt", lambda: runner.test(
+            test_module="fpga.cosim.tb_network", hdl_toplevel=meta["top"],
+            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=project / "rtl",
+            extra_env=env, waves=waves, results_xml=str(tmp / "results.xml"),
+            log_file=tmp / "sim.log"))
         wall = time.time() - t0
         if not (tmp / "out.npz").exists():
             tail = (tmp / "sim.log").read_text().strip().splitlines()[-5:] if (tmp / "sim.log").exists() else []
@@ -103,3 +105,27 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
             "total_cycles": int(done_at[-1]), "sim_wall_s": wall, "build_s": build_s,
             "sim_cycles_per_s": float(done_at[-1] / wall) if wall else None,
             "waves": str(wave_file) if wave_file else None, "results_xml": str(results)}
+
+
+def _with_progress(frames: int, progress_file: Path, run):
+    """Run the simulation in a thread and show a progress bar of the frames it has finished."""
+    import threading
+    from tqdm import tqdm
+    result = {}
+
+    def target():
+        try:
+            result["value"] = run()
+        except BaseException as e:  # re-raised in the caller's thread
+            result["error"] = e
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    with tqdm(total=frames, desc="RTL co-sim", unit="frame", leave=False) as bar:
+        while thread.is_alive():
+            thread.join(0.5)
+            done = len(progress_file.read_text().split()) if progress_file.exists() else 0
+            bar.update(done - bar.n)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]

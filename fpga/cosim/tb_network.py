@@ -71,5 +71,7 @@ async def stream_frames(dut):
         raw_out.append(np.frombuffer(bytes(out.tdata), dtype=np.uint8))
         outputs.append(unpack_scores_bytes(bytes(out.tdata), cfg["out_width"], cfg["out_signed"]))
         done_at.append(cycle)
+        with open(os.environ["FPGA_COSIM_PROGRESS"], "a") as progress:
+            progress.write(f"{i}\n")  # frames done, for the caller's progress bar
     np.savez(os.environ["FPGA_COSIM_OUT"], outputs=np.array(outputs, dtype=np.int64),
              done_at=np.array(done_at, dtype=np.int64), out_bytes=np.stack(raw_out))
