@@ -57,16 +57,17 @@ def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, flo
 
 
 def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves: bool = False,
-               progress=print, packed_bytes=None) -> dict:
+               progress=print, packed_bytes=None, reset_after: int = 0) -> dict:
     """Run raw-integer frames through the RTL. Returns outputs and cycle measurements.
     ``packed_bytes`` ((N, frame bytes) uint8) replaces our own packing of ``frames``: the
-    board driver's bytes go through the RTL exactly as a DMA would send them."""
+    board driver's bytes go through the RTL exactly as a DMA would send them.
+    ``reset_after``: reset the design after that many frames, then stream the rest."""
     project = Path(project)
     graph = Graph.load(project)
     meta = rtl_manifest(project)
     build_dir, build_s = build(project, waves, progress)
     in_fmt, out_fmt = graph.input.out_fmt, graph.output.out_fmt
-    cfg = {"backpressure": backpressure, "seed": seed, "in_width": in_fmt.width,
+    cfg = {"backpressure": backpressure, "seed": seed, "reset_after": reset_after, "in_width": in_fmt.width,
            "channels": graph.input.out_shape[2], "out_width": out_fmt.width,
            "out_signed": out_fmt.signed,
            "max_cycles_per_frame": int(meta["model_ii_cycles"] * 4 + 20 * meta.get("latency_bound", 0) + 100000)}

@@ -55,23 +55,34 @@ async def stream_frames(dut):
     packed = os.environ.get("FPGA_COSIM_BYTES")  # bytes packed by someone else (the driver)
     payloads = ([bytes(row) for row in np.load(packed)] if packed else
                 [pack_frame_bytes(f, cfg["in_width"], cfg["channels"]) for f in frames])
-    for payload in payloads:
-        await source.send(AxiStreamFrame(payload))
+    # optionally reset the design between two batches of frames (reset_after = frames in batch 1)
+    split = cfg.get("reset_after") or len(payloads)
+    batches = [payloads[:split], payloads[split:]]
     outputs, raw_out, done_at = [], [], []
     budget = cfg["max_cycles_per_frame"]
-    for i in range(len(frames)):
-        rx = cocotb.start_soon(sink.recv())
-        waited = 0
-        while not rx.done():
-            await ClockCycles(clk, 64)
-            waited += 64
-            if waited > budget:
-                raise AssertionError(f"no output for frame {i} after {budget} cycles (stall)")
-        out = rx.result()
-        raw_out.append(np.frombuffer(bytes(out.tdata), dtype=np.uint8))
-        outputs.append(unpack_scores_bytes(bytes(out.tdata), cfg["out_width"], cfg["out_signed"]))
-        done_at.append(cycle)
-        with open(os.environ["FPGA_COSIM_PROGRESS"], "a") as progress:
-            progress.write(f"{i}\n")  # frames done, for the caller's progress bar
+    for b, batch in enumerate(batches):
+        if b and batch:
+            rst_n.value = 0
+            await ClockCycles(clk, 5)
+            rst_n.value = 1
+            await ClockCycles(clk, 2)
+        for payload in batch:
+            await source.send(AxiStreamFrame(payload))
+        for _ in batch:
+            i = len(outputs)
+            rx = cocotb.start_soon(sink.recv())
+            waited = 0
+            while not rx.done():
+                await ClockCycles(clk, 64)
+                waited += 64
+                if waited > budget:
+                    raise AssertionError(f"no output for frame {i} after {budget} cycles (stall)")
+            out = rx.result()
+            raw_out.append(np.frombuffer(bytes(out.tdata), dtype=np.uint8))
+            outputs.append(unpack_scores_bytes(bytes(out.tdata), cfg["out_width"],
+                                               cfg["out_signed"]))
+            done_at.append(cycle)
+            with open(os.environ["FPGA_COSIM_PROGRESS"], "a") as progress:
+                progress.write(f"{i}\n")  # frames done, for the caller's progress bar
     np.savez(os.environ["FPGA_COSIM_OUT"], outputs=np.array(outputs, dtype=np.int64),
              done_at=np.array(done_at, dtype=np.int64), out_bytes=np.stack(raw_out))
