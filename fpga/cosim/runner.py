@@ -87,11 +87,13 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
             test_module="fpga.cosim.tb_network", hdl_toplevel=meta["top"],
             hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=project / "rtl",
             extra_env=env, waves=waves, results_xml=str(tmp / "results.xml"),
-            log_file=tmp / "sim.log"))
+            log_file=project / "rtl" / "cosim.log"))
         wall = time.time() - t0
         if not (tmp / "out.npz").exists():
-            tail = (tmp / "sim.log").read_text().strip().splitlines()[-5:] if (tmp / "sim.log").exists() else []
-            raise FpgaError("RTL simulation failed: " + " | ".join(tail)[-300:])
+            log = project / "rtl" / "cosim.log"
+            lines = log.read_text().splitlines() if log.exists() else []
+            why = [l.strip() for l in lines if "Error" in l or "error:" in l] or ["no output"]
+            raise FpgaError(f"RTL simulation failed ({log}): {why[0][-250:]}")
         with np.load(tmp / "out.npz") as z:
             outputs, done_at, out_bytes = z["outputs"], z["done_at"], z["out_bytes"]
         wave_file = None
