@@ -101,7 +101,8 @@ def main() -> int:
     for name, verdict, detail in rows:
         print(f"  {name:8} {verdict:10} {detail}")
     print("  not run  Vitis HLS / Vivado / board: not available here (scripts only)")
-    return 0 if all(v not in ("MISMATCH", "FAILED", "NO FIT") for _, v, _ in rows) else 1
+    # the fit verdict is information for the user; only a failed check fails the demo
+    return 0 if all(v not in ("MISMATCH", "FAILED") for _, v, _ in rows) else 1
 
 
 def run_json_plain(args) -> tuple[int, dict]:
