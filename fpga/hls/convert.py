@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
+from ..atomic import folder_written_aside
 from ..errors import FpgaError
 from ..modelio import file_sha256, load_model
 from . import precision, reuse
@@ -138,9 +137,7 @@ def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
     if config_file:
         cfg = merge_user_config(cfg, config_file)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with folder_written_aside(out_dir) as tmp:
         import hls4ml
         from .overlap_pool import register
         register()
@@ -161,12 +158,6 @@ def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
         if meta.exists():  # training metadata written by `fpga train`
             manifest["training"] = json.loads(meta.read_text())
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest
 
 

@@ -7,12 +7,11 @@ consumers, and skew FIFOs where forked paths rejoin (see ``skew_fifo_depth``).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
+from ..atomic import folder_written_aside
 from ..beats import in_tdata_bits
 from ..errors import FpgaError
 from ..graph import Graph, Layer
@@ -298,8 +297,7 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None) -> d
     budget = lane_budget or board.dsp
     ii = folding.choose_folding(graph, budget)
     top = f"{ident(manifest.get('hls_top', graph.name))}_rtl"
-    tmp = Path(tempfile.mkdtemp(prefix=".rtl.", dir=project))
-    try:
+    with folder_written_aside(out) as tmp:
         info = generate(graph, tmp, top)
         lanes = folding.mac_lanes(graph)
         meta = {"top": top, "board": board.name, "lane_budget": budget, "model_ii_cycles": ii,
@@ -310,10 +308,4 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None) -> d
                 "files": sorted(p.name for p in tmp.glob("*.v")),
                 "mem_files": sorted(p.name for p in tmp.glob("*.mem")), **info}
         (tmp / "rtl.json").write_text(json.dumps(meta, indent=1) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return meta
