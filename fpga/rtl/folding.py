@@ -1,10 +1,14 @@
 """Folding (PE x SIMD per conv) and the analytic cycle model of the streaming RTL.
 
 A conv layer's MAC unit handles one output pixel in (Kh*Kw*Cin / SIMD) * (Cout / PE) cycles,
-using PE*SIMD multipliers ("MAC lanes"); every other block moves one pixel a cycle. In a
-streaming pipeline the slowest layer sets the initiation interval (II, cycles per frame).
+using PE*SIMD multipliers ("MAC lanes"). Max-pool and global-average blocks are
+channel-serial: ``fold = {"lanes": L}`` channels a cycle, so C/L cycles per input pixel
+(their logic scales with L, not C). Other blocks move one pixel a cycle. In a streaming
+pipeline the slowest layer sets the initiation interval (II, cycles per frame).
 Default folding: the smallest II whose layers, each at its cheapest (PE, SIMD) meeting that II,
-fit the lane budget (the board's DSPs) — a balanced pipeline.
+fit the lane budget (the board's DSPs) — a balanced pipeline. Then every pool gets the fewest
+channel lanes that keep it at or below SERIAL_LOAD x II, so it never sets the pace (the slack
+absorbs the bursts of the layers around it).
 """
 from __future__ import annotations
 
@@ -39,6 +43,39 @@ def window_cycles(in_shape, out_shape, kernel, stride, pad) -> int:
     return out_shape[0] * (jn - pad[2])
 
 
+SERIAL_LOAD = 0.5
+SERIAL_KINDS = ("maxpool", "gap")
+
+
+def serial_cycles(graph: Graph, layer: Layer, lanes: int) -> int:
+    """Cycles per frame of a channel-serial block: C/lanes cycles per input pixel."""
+    h, w, c = graph.in_shape(layer)
+    return h * w * (c // lanes)
+
+
+def channel_lanes(layer: Layer) -> int:
+    """Channels a cycle of a max-pool / average block (all of them when not folded)."""
+    return int(layer.fold.get("lanes", layer.out_shape[2]))
+
+
+def pool_out_fifo(layer: Layer) -> int:
+    """Output FIFO of a max-pool block: one output row, the burst a pool row ends in."""
+    return layer.out_shape[1] + 2
+
+
+def set_serial_lanes(graph: Graph) -> None:
+    """Fold every max-pool / average to the fewest channel lanes that keep it within
+    SERIAL_LOAD x the II the other layers set (the convs must be folded already)."""
+    serial = [l for l in graph.layers if l.kind in SERIAL_KINDS]
+    for layer in serial:
+        layer.fold = {}
+    ii = model_ii(graph)
+    for layer in serial:
+            c = graph.in_shape(layer)[2]
+            ok = [d for d in divisors(c) if serial_cycles(graph, layer, d) <= SERIAL_LOAD * ii]
+            layer.fold = {"lanes": min(ok) if ok else c}
+
+
 def layer_cycles(graph: Graph, layer: Layer) -> int:
     """Cycles a layer needs per frame when nothing else holds it up."""
     if layer.kind == "input":
@@ -52,9 +89,8 @@ def layer_cycles(graph: Graph, layer: Layer) -> int:
             cycles = max(cycles, window_cycles(graph.in_shape(layer), layer.out_shape,
                                                layer.kernel, layer.stride, layer.pad))
         return cycles
-    if layer.kind == "maxpool":
-        return max(pixels, window_cycles(graph.in_shape(layer), layer.out_shape, layer.pool,
-                                         layer.stride, (0, 0, 0, 0)))
+    if layer.kind in SERIAL_KINDS:
+        return serial_cycles(graph, layer, channel_lanes(layer))
     return pixels
 
 
@@ -84,6 +120,9 @@ def _cheapest_meeting(options, target):
 def choose_folding(graph: Graph, lane_budget: int) -> int:
     """Set ``fold`` on every conv of ``graph``; returns the analytic II."""
     convs = [l for l in graph.layers if l.kind == "conv"]
+    for l in graph.layers:
+        if l.kind in SERIAL_KINDS:
+            l.fold = {}                      # all channels at once while the convs are folded
     floor = max((layer_cycles(graph, l) for l in graph.layers if l.kind != "conv"), default=1)
     for l in convs:  # a conv is never faster than its input pixels or its window block
         l.fold = {"pe": l.out_shape[2], "simd": window_len(l)}
@@ -106,4 +145,5 @@ def choose_folding(graph: Graph, lane_budget: int) -> int:
     for l in convs:
         _, pe, simd = chosen[l.name]
         l.fold = {"pe": pe, "simd": simd}
+    set_serial_lanes(graph)
     return model_ii(graph)

@@ -2,7 +2,7 @@
 
 The generator holds no arithmetic: it picks block parameters from the IR (formats, shapes,
 folding), writes the weight ROM .mem files, inserts stream forks where a layer has several
-consumers, and skew FIFOs where forked paths rejoin (see ``skew_fifo_depth``).
+consumers, and skew FIFOs where forked paths rejoin (see ``skew_fifo``).
 """
 from __future__ import annotations
 
@@ -58,13 +58,16 @@ def _lag_from(graph: Graph, name: str, ancestor: str) -> int:
     return row_lag(layer) + max(_lag_from(graph, i, ancestor) for i in reach)
 
 
-def skew_fifo_depth(graph: Graph, join: Layer) -> tuple[int, int, str]:
-    """(input index of the short branch, FIFO depth in pixels, why) for a concat/add.
+def skew_fifo(graph: Graph, join: Layer) -> dict:
+    """Skew FIFO of a concat/add: {"edge": (producer, consumer), "depth", "width", "why"}.
 
     Both inputs fork from a common ancestor. A window-based branch (3x3 conv) emits output row
     r only after input row r + lag arrives; meanwhile the fork keeps feeding the short branch,
     which must hold the difference: (lag difference + 1) rows of the join's width, plus slack
-    for pipeline latencies. Sized so the fork never blocks, hence no deadlock.
+    for pipeline latencies. Sized so the fork never blocks, hence no deadlock. The FIFO goes on
+    the narrowest stream of the short branch at the join's resolution: in a Fire module that
+    is the squeeze output feeding expand1x1 (a quarter of the expand1x1 output's bits); any
+    stream of the branch works because each layer on it buffers its own pipeline anyway.
     """
     a, b = join.inputs
     common = _ancestors(graph, a) & _ancestors(graph, b)
@@ -72,11 +75,24 @@ def skew_fifo_depth(graph: Graph, join: Layer) -> tuple[int, int, str]:
     fork = max(common, key=order.__getitem__)
     la, lb = _lag_from(graph, a, fork), _lag_from(graph, b, fork)
     short = 0 if la <= lb else 1
-    width = join.out_shape[1]
-    depth = (abs(la - lb) + 1) * width + FIFO_MARGIN
+    rows = join.out_shape[1]
+    depth = (abs(la - lb) + 1) * rows + FIFO_MARGIN
+
+    def bits(name):
+        return graph[name].out_shape[2] * graph[name].out_fmt.width
+
+    edges, consumer, producer = [], join.name, join.inputs[short]
+    while True:                      # walk the short branch back to the fork
+        if graph[producer].out_shape[:2] == join.out_shape[:2]:
+            edges.append((producer, consumer))
+        if producer == fork or len(graph[producer].inputs) != 1:
+            break
+        consumer, producer = producer, graph[producer].inputs[0]
+    edge = min(edges, key=lambda e: (bits(e[0]), -order[e[1]]))   # narrowest, latest on ties
     why = (f"paths from {fork} rejoin at {join.name}: row lags {la} ({a}) vs {lb} ({b}); "
-           f"({abs(la - lb)} + 1) rows x {width} px + {FIFO_MARGIN}")
-    return short, depth, why
+           f"({abs(la - lb)} + 1) rows x {rows} px + {FIFO_MARGIN}, on {edge[0]} -> {edge[1]} "
+           f"({bits(edge[0])} bits, the narrowest stream of the short branch)")
+    return {"edge": edge, "short": short, "depth": depth, "width": bits(edge[0]), "why": why}
 
 
 class Verilog:
@@ -138,8 +154,24 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                           f"    assign {fork}_tready[{i}] = {s}_tready;")
             port_of[(producer.name, c.name)] = s
 
+    skews = {}                                  # edge -> (join name, skew_fifo dict)
+    for layer in graph.layers:
+        if layer.kind in ("concat", "add"):
+            f = skew_fifo(graph, layer)
+            skews[f["edge"]] = (layer.name, f)
+
     def src(layer: Layer, i: int = 0) -> str:
-        return port_of[(layer.inputs[i], layer.name)]
+        edge = (layer.inputs[i], layer.name)
+        if edge in skews:                       # put the join's skew FIFO on this stream
+            join, f = skews.pop(edge)
+            fifo = v.stream(f"{join}__skew", f["width"])
+            v.inst("fifo", f"u_{ident(join)}_skew", {"WIDTH": f["width"], "DEPTH": f["depth"]},
+                   {**_clk(), **v.s_ports(port_of[edge]), **v.s_ports(fifo, "m")}, f["why"])
+            info["fifos"][f"{join}__skew"] = {"depth": f["depth"], "width": f["width"],
+                                              "layer": join, "edge": list(edge), "why": f["why"]}
+            used.update({"fifo", "ram_sdp"})
+            port_of[edge] = fifo
+        return port_of[edge]
 
     inp = graph.input
     h, w, c = inp.out_shape
@@ -188,24 +220,21 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                    f"SIMD {layer.fold['simd']}")
             module = "mac"
         elif layer.kind == "maxpool":
-            used.update({"maxpool", "window", "ram_sdp"})
+            used.update({"maxpool", "fifo", "ram_sdp"})
             hi, wi, ci = graph.in_shape(layer)
+            lanes = folding.channel_lanes(layer)
             v.inst("maxpool", f"u_{name}",
                    {"H": hi, "W": wi, "C": ci, "DATA_W": in_fmt.width,
                     "IN_SIGNED": _b(in_fmt.signed), "PH": layer.pool[0], "PW": layer.pool[1],
-                    "SH": layer.stride[0], "SW": layer.stride[1]},
-                   {**_clk(), **v.s_ports(src(layer)), **out}, f"{layer.name}: max pool")
+                    "SH": layer.stride[0], "SW": layer.stride[1], "LANES": lanes,
+                    "OUT_FIFO": folding.pool_out_fifo(layer)},
+                   {**_clk(), **v.s_ports(src(layer)), **out},
+                   f"{layer.name}: {layer.pool[0]}x{layer.pool[1]}/{layer.stride[0]} max pool, "
+                   f"{lanes} of {ci} channels a cycle")
             module = "maxpool"
         elif layer.kind in ("concat", "add"):
-            short, depth, why = skew_fifo_depth(graph, layer)
-            used.update({"fifo", "ram_sdp", layer.kind})
+            used.add(layer.kind)
             ins = [src(layer, 0), src(layer, 1)]
-            fifo = v.stream(f"{layer.name}__skew", width[layer.inputs[short]])
-            v.inst("fifo", f"u_{name}_skew", {"WIDTH": width[layer.inputs[short]], "DEPTH": depth},
-                   {**_clk(), **v.s_ports(ins[short]), **v.s_ports(fifo, "m")}, why)
-            info["fifos"][f"{layer.name}__skew"] = {"depth": depth,
-                                                    "width": width[layer.inputs[short]], "why": why}
-            ins[short] = fifo
             ports = {**_clk(), **v.s_ports(ins[0], "a"), **v.s_ports(ins[1], "b"), **out}
             if layer.kind == "concat":
                 v.inst("concat", f"u_{name}", {"A_BITS": width[layer.inputs[0]],
@@ -241,7 +270,9 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                                       "cycles": folding.layer_cycles(graph, layer),
                                       **({"pe": layer.fold["pe"], "simd": layer.fold["simd"],
                                           "lanes": layer.fold["pe"] * layer.fold["simd"]}
-                                         if layer.kind == "conv" else {})}
+                                         if layer.kind == "conv" else {}),
+                                      **({"channels_per_cycle": folding.channel_lanes(layer)}
+                                         if layer.kind in folding.SERIAL_KINDS else {})}
         feed(layer)
 
     last = graph.output
