@@ -10,7 +10,7 @@ PYTEST  := $(VENV)/bin/pytest -p no:cacheprovider
 
 .PHONY: demo test test-slow bench setup clean lint
 
-demo: $(STAMP)            ## the main job on the shipped default model (FPGA_DEMO_SYNTH=1 adds Yosys)
+demo: $(STAMP)            ## the main job on the shipped default model (FPGA_DEMO_SYNTH=0 skips Yosys)
 	FPGA_DEMO_SYNTH=$(FPGA_DEMO_SYNTH) $(PY) -m fpga.demo
 
 test: $(STAMP)            ## the fast suite (what CI runs)

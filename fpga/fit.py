@@ -88,8 +88,12 @@ LUT_UTIL_WARN = 0.8
 #            WOUT*NCH x 2*L*bits column maxima (RAM) + 2 x NCH x L*bits row maxima (LUTRAM)
 #            (5 configurations incl. v1.1-224's pools within ~7%), + the output FIFO
 #            (fpga.rtl.folding.pool_out_fifo pixels of C*bits)
-#   gap      GAP_LUT_BASE + C*GAP_LUT_PER_BIT*(sum + dividend + 2*remainder bits) LUTs,
-#            GAP_FF_BASE + C*(sum + dividend + remainder + out bits + GAP_FF_PER_CH) FFs
+#   gap      channel-serial (L lanes, NCH = C/L): a pipelined non-restoring divider per lane
+#            (DS = in_bits + EXTRA + 1 stages of RW - tz live bits, tz = trailing zeros of H*W):
+#            GAP_LUT_BASE + GAP_LUT_PER_MUX_BIT*C*in_bits*(NCH-1)/NCH (chunk mux)
+#            + L*(GAP_LUT_PER_DIV_BIT*DS*(RW-tz) + SUM_W + DS + 5 + SAT/sign terms) LUTs;
+#            GAP_FF_BASE + C*out_bits + L*(in_bits + DS*(RW-tz)) (+ C*SUM_W when NCH == 1) FFs;
+#            the sums: NCH words of L*SUM_W (14 configurations within ~11%)
 #   concat   registered output beat; add: a requantiser per channel (not calibrated)
 #   I/O      axis_in + axis_out: IO_LUT_BASE + IO_LUT_PER_BIT*classes*bits, FFs per bit
 MAC_LUT_BASE, MAC_LUT_PER_PE, MAC_LUT_PER_LANE = 60, 40, 5
@@ -97,7 +101,7 @@ MAC_FF_BASE, MAC_FF_PER_PE = 55, 19
 WINDOW_LUT_BASE, WINDOW_FF_BASE = 170, 70
 POOL_LUT_BASE, POOL_LUT_PER_LANE_BIT, POOL_LUT_PER_BIT, POOL_LUT_PER_CHUNK = 125, 16.4, 0.41, 2.3
 POOL_FF_BASE = 80
-GAP_LUT_BASE, GAP_LUT_PER_BIT, GAP_FF_BASE, GAP_FF_PER_CH = 40, 1.25, 40, 14
+GAP_LUT_BASE, GAP_LUT_PER_MUX_BIT, GAP_LUT_PER_DIV_BIT, GAP_FF_BASE = 30, 0.45, 0.72, 30
 JOIN_LUT, JOIN_FF = 10, 4
 ADD_LUT_PER_BIT = 4.0
 FIFO_LUT_BASE, FIFO_FF_BASE = 20, 20
@@ -232,13 +236,24 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
         ff += POOL_FF_BASE + 3 * c * bits + 3 * lanes * bits
     elif kind == "gap":
         h, w, c = graph.in_shape(layer)
-        in_bits = _bits(graph.in_fmt(layer))
+        fin = graph.in_fmt(layer)
+        in_bits, out_bits = _bits(fin), _bits(layer.out_fmt)
+        lanes = channel_lanes(layer)
+        nch = c // lanes
         n = h * w
-        sum_w = in_bits + 1 + max(1, math.ceil(math.log2(n + 1)))
-        dw = sum_w + max(0, layer.acc_frac - graph.in_fmt(layer).frac)
         rw = max(1, math.ceil(math.log2(n + 1))) + 1
-        lut += GAP_LUT_BASE + c * GAP_LUT_PER_BIT * (sum_w + dw + 2 * rw)
-        ff += GAP_FF_BASE + c * (sum_w + dw + rw + _bits(layer.out_fmt) + GAP_FF_PER_CH)
+        sum_w = in_bits + rw
+        stages = in_bits + max(0, layer.acc_frac - fin.frac) + 1
+        tz = (n & -n).bit_length() - 1                  # trailing zero bits of N
+        div = stages * max(1, rw - tz)                   # live divider bits per lane
+        sat = layer.out_fmt.saturation == "SAT"
+        lut += GAP_LUT_BASE + GAP_LUT_PER_MUX_BIT * c * in_bits * (nch - 1) / nch \
+            + lanes * (GAP_LUT_PER_DIV_BIT * div + sum_w + stages + 5
+                       + (2 * out_bits if sat else 0) + (sum_w + out_bits if fin.signed else 0))
+        ff += GAP_FF_BASE + c * out_bits + lanes * (in_bits + div) \
+            + (c * sum_w if nch == 1 else 0)
+        if nch > 1:
+            mems.append(_mem(name, "linebuf", nch, lanes * sum_w, note="channel sums"))
     elif kind == "concat":
         bits = sum(graph[i].out_shape[2] * _bits(graph[i].out_fmt) for i in layer.inputs)
         lut += JOIN_LUT
@@ -431,29 +446,39 @@ def search_lanes(graph: Graph, board: Board, fifos: list | None = None,
                  lut_limit: float = 1.0):
     """The largest MAC-lane budget below the board's DSPs at which the estimate fits (LUTs
     within lut_limit x capacity): (budget, estimate) with the folds set, or None (folds then
-    unchanged). Assumes fewer lanes never need more resources (true of this model)."""
+    unchanged). Budgets are tried from the top on a 2% grid: fewer lanes is not always
+    smaller (block RAM depends on the weight banks' shapes), so no bisection."""
     saved = {l.name: dict(l.fold) for l in graph.layers}
-
-    def at(budget):
+    lo = max(1, len(_convs(graph)))                     # every conv needs >= 1 lane
+    budgets, b = [], board.dsp - 1
+    while b >= lo:
+        budgets.append(b)
+        b = min(b - 1, int(b * 0.98))
+    seen = set()
+    for budget in budgets:
         choose_folding(graph, budget)
+        folds = tuple((l.name, tuple(sorted(l.fold.items()))) for l in graph.layers)
+        if folds in seen:
+            continue
+        seen.add(folds)
         est = estimate(graph, board, fifos)
-        return est if not _fits(est, board, lut_limit) else None
+        if not _fits(est, board, lut_limit):
+            return budget, est
+    for l in graph.layers:
+        l.fold = saved[l.name]
+    return None
 
-    lo, hi = max(1, len(_convs(graph))), board.dsp - 1     # every conv needs >= 1 lane
-    best = None
-    if lo <= hi and at(lo) is not None:
-        best = lo
-        while lo < hi:                                      # largest budget that fits
-            mid = (lo + hi + 1) // 2
-            if at(mid) is not None:
-                best, lo = mid, mid
-            else:
-                hi = mid - 1
-    if best is None:
-        for l in graph.layers:
-            l.fold = saved[l.name]
-        return None
-    return best, at(best)
+
+def best_lanes(graph: Graph, board: Board, fifos: list | None = None):
+    """search_lanes at full LUT capacity; a budget that keeps LUTs <= LUT_UTIL_WARN is
+    preferred when it costs at most a quarter of those lanes (P&R is easier below 80%)."""
+    full = search_lanes(graph, board, fifos)
+    if full is None or full[1]["total"]["lut"] <= LUT_UTIL_WARN * board.lut:
+        return full
+    easy = search_lanes(graph, board, fifos, LUT_UTIL_WARN)
+    if easy is not None and easy[0] >= 0.75 * full[0]:
+        return easy
+    return search_lanes(graph, board, fifos)            # folds back to the full-capacity pick
 
 
 def _board_fits(graph: Graph, board: Board):
@@ -461,7 +486,7 @@ def _board_fits(graph: Graph, board: Board):
     choose_folding(graph, board.dsp)
     if not _fits(estimate(graph, board), board):
         return True, board.dsp
-    found = search_lanes(graph, board, lut_limit=LUT_UTIL_WARN) or search_lanes(graph, board)
+    found = best_lanes(graph, board)
     return (True, found[0]) if found else (False, None)
 
 
@@ -617,7 +642,7 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True) -> d
         lane_budget = b.dsp
     if over:
         saved = {l.name: dict(l.fold) for l in graph.layers}
-        found = search_lanes(graph, b, fifos, LUT_UTIL_WARN) or search_lanes(graph, b, fifos)
+        found = best_lanes(graph, b, fifos)
         if found:
             lanes_fit = found[0]
             if source == "rtl/rtl.json":           # the verdict stays about the RTL as built

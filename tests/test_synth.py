@@ -186,11 +186,11 @@ def _default_rtl(workdir, default_project):
     return default_project
 
 
-@pytest.mark.slow
 @needs_yosys
 @pytest.mark.skipif(not (BLOCKS.parent / "generate.py").is_file(), reason="no RTL generator")
 def test_default_model_synth_agrees_with_fit(workdir, default_project):
-    """Yosys on the default model's generated RTL (~25 min on 2 cores) vs the estimate."""
+    """Yosys on the default model's generated RTL (~5 min on 2 cores) vs the estimate: both
+    say it fits pynq-z2 with every weight on chip."""
     from fpga.fit import fit_report
     project = _default_rtl(workdir, default_project)
     board = get_board("pynq-z2")
@@ -199,7 +199,8 @@ def test_default_model_synth_agrees_with_fit(workdir, default_project):
     meta = json.loads((project / "rtl" / "rtl.json").read_text())
     assert rep["lut"] > 0 and rep["ff"] > 0 and rep["bram36"] > 0
     assert rep["dsp"] == fit["dsp"] == meta["mac_lanes"]
-    assert rep["fits"] == fit["fits"]                        # they agree about pynq-z2
+    assert rep["fits"] and fit["fits"], (rep["over"], fit["verdict"])  # pynq-z2 holds it all
+    assert fit["weights_on_chip"] and rep["uram"] == 0
     assert abs(fit["bram36"] - rep["bram36"]) <= 2
     assert abs(fit["lut"] - rep["lut"]) <= 0.15 * rep["lut"]
     assert abs(fit["ff"] - rep["ff"]) <= 0.15 * rep["ff"]

@@ -48,9 +48,15 @@ SERIAL_KINDS = ("maxpool", "gap")
 
 
 def serial_cycles(graph: Graph, layer: Layer, lanes: int) -> int:
-    """Cycles per frame of a channel-serial block: C/lanes cycles per input pixel."""
+    """Cycles per frame of a channel-serial block: C/lanes cycles per input pixel (gap: at
+    least its divider pipeline, IN_W + EXTRA + 1 stages + 3, per frame on tiny maps)."""
     h, w, c = graph.in_shape(layer)
-    return h * w * (c // lanes)
+    nch = c // lanes
+    if layer.kind == "gap":
+        fin = graph.in_fmt(layer)
+        stages = fin.width + (layer.acc_frac - fin.frac) + 1
+        return max(h * w * nch, nch + stages + 3)
+    return h * w * nch
 
 
 def channel_lanes(layer: Layer) -> int:

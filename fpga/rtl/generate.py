@@ -261,8 +261,11 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                    {"H": hi, "W": wi, "C": ci, "IN_W": in_fmt.width,
                     "IN_SIGNED": _b(in_fmt.signed), "EXTRA": layer.acc_frac - in_fmt.frac,
                     "OUT_W": layer.out_fmt.width, "OUT_SIGNED": _b(layer.out_fmt.signed),
-                    "SAT": _b(layer.out_fmt.saturation == "SAT")},
-                   {**_clk(), **v.s_ports(src(layer)), **out}, f"{layer.name}: global average")
+                    "SAT": _b(layer.out_fmt.saturation == "SAT"),
+                    "LANES": folding.channel_lanes(layer)},
+                   {**_clk(), **v.s_ports(src(layer)), **out},
+                   f"{layer.name}: global average, {folding.channel_lanes(layer)} of {ci} "
+                   f"channels a cycle")
             module = "gap"
         else:
             raise FpgaError(f"{layer.name}: no RTL block for layer kind {layer.kind!r}")
