@@ -87,10 +87,20 @@ def test_scripts_under_stub(tmp_path, board_name, source):
     if source == "hls":
         hcalls, proc = helpers.run_stub("vitis_hls", bdir / "hls.tcl", tmp_path / "hls.jsonl")
         assert _calls(hcalls, "set_part")[0]["args"] == [board.part]
-        assert _calls(hcalls, "set_top")[0]["args"] == ["myproject"]
-        add = _calls(hcalls, "add_files")[0]["args"]
-        assert add[0] == str(project / "hls/firmware/myproject.cpp")
-        assert add[2].startswith("-std=c++14") and f"-I{project}/hls/firmware" in add[2]
+        # the top is the beat-format wrapper written into the build folder, around hls4ml's top
+        assert _calls(hcalls, "set_top")[0]["args"] == ["myproject_axis"]
+        adds = [c["args"] for c in _calls(hcalls, "add_files")]
+        assert [a[0] for a in adds] == [str(bdir / "myproject_axis.cpp"),
+                                        str(project / "hls/firmware/myproject.cpp")]
+        for add in adds:
+            assert add[1] == "-cflags"
+            assert add[2].startswith("-std=c++14") and f"-I{project}/hls/firmware" in add[2]
+        assert (bdir / "myproject_axis.h").is_file()
+        wrapper = (bdir / "myproject_axis.cpp").read_text()
+        assert "void myproject_axis(hls::stream<axis_beat_in> &s_axis, " in wrapper
+        assert "myproject(image, scores, w2);" in wrapper
+        assert '#include "weights/w2.h"' in wrapper
+        assert cfg["top"] == "myproject_axis" and cfg["hls_model_top"] == "myproject"
         period = float(_calls(hcalls, "create_clock")[0]["args"][1])
         assert period == pytest.approx(1000.0 / board.clock_mhz)
         order = [c["cmd"] for c in hcalls]
@@ -99,7 +109,7 @@ def test_scripts_under_stub(tmp_path, board_name, source):
         exported = ":".join(exp[exp.index(k) + 1]
                             for k in ("-vendor", "-library", "-ipname", "-version"))
         assert exp[exp.index("-format") + 1] == "ip_catalog"
-        assert exported == f"fpga.local:hls4ml:{cfg['top']}:1.0"
+        assert exported == "fpga.local:hls4ml:myproject_axis:1.0"
         assert "FPGA-STEP: 3/3" in proc.stdout
     else:
         assert not (bdir / "hls.tcl").exists()
@@ -118,8 +128,8 @@ def test_scripts_under_stub(tmp_path, board_name, source):
         repo = [c["args"][1] for c in _calls(calls, "set_property")
                 if c["args"][0] == "ip_repo_paths"][0]
         assert repo == str(bdir / "hls_prj/solution1/impl/ip")
-        assert _cell_vlnv(calls, "ap_start_one") == VLNV["xlconstant"]
     else:
+        assert not list(bdir.glob("*_axis.*"))
         assert accel_vlnv == "fpga.local:rtl:accel_top:1.0"
         pkg = _calls(calls, "ipx::package_project")[0]["args"]
         assert pkg[pkg.index("-vendor") + 1] == "fpga.local"
@@ -129,6 +139,9 @@ def test_scripts_under_stub(tmp_path, board_name, source):
         assert ["top", "accel_top", "sources_1"] in [c["args"] for c in
                                                      _calls(calls, "set_property")]
         assert _index(calls, "ipx::save_core") < _index(calls, "update_ip_catalog")
+    # both accelerators are free-running (the HLS wrapper is ap_ctrl_none): nothing tied off
+    assert [c["args"][-1] for c in _calls(calls, "create_bd_cell")] == [
+        "ps", "axi_dma", "accel", "ctrl_ic", "mem_ic", "rst_ps"]
     # the PS: IP, automation, ports and clock
     assert _cell_vlnv(calls, "ps") == PS_VLNV[board.ps]
     rule = _calls(calls, "apply_bd_automation")[0]["args"]
@@ -289,6 +302,7 @@ def test_build_refuses_existing_without_force(tmp_path, capsys):
                  "--force"]) == 0
     assert (bdir / "vivado.tcl").read_text().startswith("# Vivado 2023.2")
     assert not (bdir / "hls.tcl").exists()
+    assert not (bdir / "myproject_axis.cpp").exists() and not (bdir / "myproject_axis.h").exists()
     assert (bdir / "out" / "fakenet.bit").read_text() == "earlier result"
     assert not [p for p in (project / "build").iterdir() if p.name.startswith(".")]
 
@@ -330,7 +344,8 @@ def test_build_missing_project(tmp_path, capsys):
 def test_build_hls_top_from_firmware_without_manifest(tmp_path):
     project = helpers.make_project(tmp_path, manifest=False)
     bdir = _build(project, "pynq-z2", "hls")
-    assert json.loads((bdir / "build.json").read_text())["top"] == "myproject"
+    cfg = json.loads((bdir / "build.json").read_text())
+    assert cfg["top"] == "myproject_axis" and cfg["hls_model_top"] == "myproject"
 
 
 def test_build_runs_tools_with_progress(tmp_path, capsys, monkeypatch):
@@ -354,7 +369,7 @@ def test_build_runs_tools_with_progress(tmp_path, capsys, monkeypatch):
     bdir = project / "build" / "zcu104"
     for ext in ("bit", "hwh", "xsa"):
         assert str(bdir / "out" / f"fakenet.{ext}") in out
-    assert "myproject_csynth.rpt" in out and "utilization.rpt" in out
+    assert "myproject_axis_csynth.rpt" in out and "utilization.rpt" in out
     assert "FPGA-STEP" in (bdir / "vivado.out.log").read_text()
 
 

@@ -16,7 +16,8 @@ from ..vendor.scripts import generate, write_build_dir
 
 HELP = "write (and run, if Vivado is installed) the Vivado build scripts for a board"
 DESCRIPTION = f"""Write the vendor build scripts for BOARD into PROJECT/build/BOARD/:
-  hls.tcl         Vitis HLS: synthesise the hls4ml project, export it as IP (--from hls)
+  hls.tcl         Vitis HLS: synthesise the hls4ml project behind the beat-format wrapper
+                  <top>_axis.cpp/.h (also written here), export it as IP (--from hls)
   vivado.tcl      Vivado: PS + AXI DMA + accelerator block design, bitstream, and
                   out/NAME.bit, out/NAME.hwh, out/NAME.xsa (--from rtl packages rtl/*.v as IP)
   flash_jtag.tcl  Vivado hardware manager: program the bitstream over JTAG
@@ -34,7 +35,8 @@ def add_arguments(p):
     p.add_argument("--from", dest="source", choices=SOURCES, default="rtl",
                    help="accelerator source: our open RTL (default; follows the AXI beat "
                         "format with tlast, needs no HLS tool) or the hls4ml HLS project "
-                        "(its io_stream top has no tlast: not yet usable with the DMA)")
+                        "behind a generated wrapper top <top>_axis that speaks the same beat "
+                        "format (needs Vitis HLS)")
     p.add_argument("--top", help="HLS top function / RTL top module (default: manifest.json "
                                  "'hls_top'/'rtl_top', else found in hls/firmware or rtl/)")
     p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the board's)")

@@ -1,8 +1,11 @@
 """The build configuration: one JSON-serialisable record every script generator reads.
 
 ``from_project`` gathers it from a project folder (see ``layout.py``): the HLS top and sources,
-or the RTL top and files, and the stream widths from the IR. It is saved as
-``build/<board>/build.json`` next to the scripts, so what a build was made from can be read back.
+or the RTL top and files, and the stream widths from the IR. For ``--from hls`` the synthesised
+top is the beat-format wrapper ``<hls4ml top>_axis`` (``hls_axis.py``, written into the build
+folder), ``hls_model_top`` the hls4ml function it calls and ``hls_wrapper`` what the wrapper was
+made from. It is saved as ``build/<board>/build.json`` next to the scripts, so what a build was
+made from can be read back.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pathlib import Path
 from .. import beats
 from ..boards import Board
 from ..errors import FpgaError
+from .hls_axis import spec_from_project, wrapper_names
 from .ip import VIVADO_VERSION, accel_vlnv
 from .layout import Layout
 
@@ -26,10 +30,12 @@ class BuildConfig:
     name: str                       # base name of out/<name>.bit/.hwh/.xsa
     board: dict                     # the Board, as a dict
     source: str                     # "hls" or "rtl"
-    top: str                        # HLS top function or RTL top module
+    top: str                        # synthesised HLS top (<hls_model_top>_axis) or RTL top module
     in_tdata_bits: int              # s_axis tdata width of the accelerator (= DMA MM2S)
     out_tdata_bits: int = beats.OUT_TDATA_BITS
     clock_mhz: float = 100.0
+    hls_model_top: str = ""         # the hls4ml top function the wrapper calls
+    hls_wrapper: dict = field(default_factory=dict)    # hls_axis.AxisSpec, as a dict
     hls_sources: list = field(default_factory=list)    # relative to the project folder
     hls_include_dirs: list = field(default_factory=list)
     hls_cflags: str = "-std=c++14"
@@ -149,12 +155,17 @@ def from_project(project, board: Board, source: str, graph=None, top: str | None
         raise FpgaError(f"project folder {project} does not exist")
     if source not in SOURCES:
         raise FpgaError(f"--from must be one of {', '.join(SOURCES)}, not {source!r}")
-    in_bits = stream_widths(graph if graph is not None else load_graph(project))
+    graph = graph if graph is not None else load_graph(project)
+    in_bits = stream_widths(graph)
     cfg = BuildConfig(name=Layout(project, board.name).name, board=board.to_dict(),
                       source=source, top="", in_tdata_bits=in_bits,
                       clock_mhz=float(clock_mhz or board.clock_mhz), jobs=jobs)
     if source == "hls":
-        cfg.top, cfg.hls_sources, cfg.hls_include_dirs = hls_inputs(project, top)
+        model_top, sources, cfg.hls_include_dirs = hls_inputs(project, top)
+        spec = spec_from_project(project, graph, model_top)
+        wrapper_cpp = Layout(project, board.name).build_dir / wrapper_names(model_top)[0]
+        cfg.top, cfg.hls_model_top, cfg.hls_wrapper = spec.top, model_top, spec.to_dict()
+        cfg.hls_sources = [_rel(project, wrapper_cpp)] + sources
     else:
         cfg.top, cfg.rtl_files, cfg.rtl_mem_files = rtl_inputs(project, top)
     return cfg

@@ -15,7 +15,6 @@ VLNV = {
     "axi_dma": "xilinx.com:ip:axi_dma:7.1",
     "smartconnect": "xilinx.com:ip:smartconnect:1.0",
     "proc_sys_reset": "xilinx.com:ip:proc_sys_reset:5.0",
-    "xlconstant": "xilinx.com:ip:xlconstant:1.1",
 }
 
 # Block-automation rules (apply_bd_automation -rule) for the two PS types.

@@ -8,6 +8,8 @@
       build.json                        the build configuration (what the scripts were made from)
       accel.json                        stream format for the board driver
       hls.tcl, vivado.tcl, flash_jtag.tcl
+      <top>_axis.cpp, <top>_axis.h      --from hls: the beat-format HLS top around hls4ml's
+                                        <top> (hls_axis.py); hls.tcl synthesises it
       hls_prj/  vivado/  ip_repo/       vendor tool working folders (made when the tools run)
       out/<name>.bit .hwh .xsa          the results, plus utilization/timing reports
 """
@@ -18,6 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BUILD_FILES = ("build.json", "accel.json", "hls.tcl", "vivado.tcl", "flash_jtag.tcl")
+WRAPPER_ENDINGS = ("_axis.cpp", "_axis.h")   # hls_axis.wrapper_names(<top>)
+
+
+def is_generated(name: str) -> bool:
+    """A file `fpga build` writes into the build folder (so a stale one may be removed)."""
+    return name in BUILD_FILES or name.endswith(WRAPPER_ENDINGS)
 
 
 def out_name(project: Path) -> str:

@@ -3,8 +3,9 @@
 All files are first written to a hidden temporary folder beside it. A new build folder is then
 renamed into place in one step. An existing one is refused unless ``force``; with ``force`` the
 script files are swapped in one by one (``os.replace``, after every one of them was written
-successfully) and stale ones removed, while vendor work folders and earlier results (``out/``)
-are kept until the tools overwrite them.
+successfully) and stale ones (``layout.is_generated``, e.g. an HLS wrapper of a former top)
+removed, while vendor work folders and earlier results (``out/``) are kept until the tools
+overwrite them.
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from pathlib import Path
 
 from ..errors import FpgaError
 from .config import BuildConfig
+from .hls_axis import AxisSpec, wrapper_sources
 from .hls_tcl import hls_tcl
 from .jtag_tcl import flash_jtag_tcl
-from .layout import BUILD_FILES
+from .layout import is_generated
 from .vivado_tcl import vivado_tcl
 
 
@@ -25,6 +27,7 @@ def generate(cfg: BuildConfig, accel_json: str) -> dict:
     """File name -> text of everything `fpga build` writes."""
     files = {"build.json": cfg.to_json(), "accel.json": accel_json}
     if cfg.source == "hls":
+        files.update(wrapper_sources(AxisSpec.from_dict(cfg.hls_wrapper)))
         files["hls.tcl"] = hls_tcl(cfg)
     files["vivado.tcl"] = vivado_tcl(cfg)
     files["flash_jtag.tcl"] = flash_jtag_tcl(cfg)
@@ -50,9 +53,9 @@ def write_build_dir(build_dir: Path, files: dict, force: bool = False) -> Path:
             raise FpgaError(f"{build_dir} exists and is not a folder")
         for name in files:
             os.replace(tmp / name, build_dir / name)
-        for name in BUILD_FILES:
-            if name not in files and (build_dir / name).is_file():
-                (build_dir / name).unlink()
+        for path in sorted(build_dir.iterdir()):
+            if path.name not in files and is_generated(path.name) and path.is_file():
+                path.unlink()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return build_dir

@@ -7,6 +7,9 @@ Run as ``vivado -mode batch -source vivado.tcl``. The design:
     axi_dma M_AXIS_MM2S -> accel (s_axis) ... accel (m_axis) -> axi_dma S_AXIS_S2MM
     FCLK_CLK0 / pl_clk0 clocks everything; proc_sys_reset from FCLK_RESET0_N / pl_resetn0.
 
+Both sources give an IP with ``ap_clk``, ``ap_rst_n`` and AXI4-Stream ``s_axis``/``m_axis`` in
+the beat format of ``fpga/beats.py`` (tlast included), free-running: the RTL top, or the HLS
+wrapper ``<top>_axis`` (``hls_axis.py``, ``ap_ctrl_none``); they are wired the same way.
 The DMA is in simple (register) mode, no scatter-gather; its interrupts are left unconnected
 (the PYNQ driver polls). Sections are chosen here by PS type and accelerator source; every value
 the Tcl needs is a ``set`` at the top of the script.
@@ -155,12 +158,10 @@ set accel_out [get_bd_intf_pins -quiet -of_objects $accel \\
 if {[llength $accel_in] != 1 || [llength $accel_out] != 1} {
     error "fpga: $accel_vlnv needs one AXI4-Stream slave and one master (has: $accel_in / $accel_out)"
 }
-# An HLS top with block-level handshake (ap_ctrl_hs) runs free with ap_start tied high.
-set ap_start [get_bd_pins -quiet accel/ap_start]
-if {$ap_start ne ""} {
-    set one [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_const] ap_start_one]
-    set_property -dict [list CONFIG.CONST_WIDTH 1 CONFIG.CONST_VAL 1] $one
-    connect_bd_net [fpga_pin ap_start_one/dout] $ap_start
+# Both accelerators (the open RTL and the HLS beat-format wrapper, ap_ctrl_none) run free:
+# no block-level handshake, just ap_clk, ap_rst_n and the two streams.
+if {[get_bd_pins -quiet accel/ap_start] ne ""} {
+    error "fpga: $accel_vlnv has ap_start; it must be free-running (ap_ctrl_none)"
 }
 
 # ---- interconnect, clock and reset ----------------------------------------------------------
@@ -268,7 +269,6 @@ def vivado_tcl(cfg: BuildConfig) -> str:
         ("vlnv_dma", VLNV["axi_dma"]),
         ("vlnv_smc", VLNV["smartconnect"]),
         ("vlnv_rst", VLNV["proc_sys_reset"]),
-        ("vlnv_const", VLNV["xlconstant"]),
     ])
     paths = ("set prj_dir [file join $here vivado]\n"
              f"set ip_repo {ip_repo}\n"

@@ -35,8 +35,16 @@ def make_project(root: Path, name="fakenet", hls=True, rtl=True, manifest=True,
     if hls:
         fw = p / "hls" / "firmware"
         fw.mkdir(parents=True)
-        (fw / "myproject.cpp").write_text('#include "myproject.h"\nvoid myproject() {}\n')
-        (fw / "myproject.h").write_text("void myproject();\n")
+        # an hls4ml io_stream top, shaped like the real one (one weight array as an argument)
+        (fw / "myproject.h").write_text(
+            '#include "hls_stream.h"\n#include "defines.h"\n'
+            "void myproject(\n    hls::stream<input_t> &input_1,\n"
+            "    hls::stream<result_t> &layer2_out,\n    weight2_t w2[9] // conv\n);\n")
+        (fw / "myproject.cpp").write_text(
+            '#include "myproject.h"\nvoid myproject(hls::stream<input_t> &input_1, '
+            "hls::stream<result_t> &layer2_out, weight2_t w2[9]) {}\n")
+        (fw / "weights").mkdir()
+        (fw / "weights" / "w2.h").write_text("weight2_t w2[9];\n")
     if rtl:
         r = p / "rtl"
         r.mkdir()

@@ -199,10 +199,9 @@ proc ::stub::ip_pins {vlnv cfg kind} {
             return {dout}
         }
         default {
-            # the accelerator: ap_clk, ap_rst_n, one AXI4-Stream in, one out; an HLS top
-            # with block-level handshake also has ap_start
+            # the accelerator (open RTL, or the HLS beat-format wrapper with ap_ctrl_none):
+            # ap_clk, ap_rst_n, one AXI4-Stream in, one out; no ap_start
             if {$kind eq "intf"} { return {s_axis m_axis} }
-            if {[lindex [split $vlnv :] 1] eq "hls4ml"} { return {ap_clk ap_rst_n ap_start} }
             return {ap_clk ap_rst_n}
         }
     }
