@@ -55,8 +55,8 @@ from pathlib import Path
 from .boards import Board, get_board, load_boards
 from .errors import FpgaError
 from .graph import Graph, Layer
-from .rtl.folding import (channel_lanes, choose_folding, layer_cycles, mac_lanes, model_ii,
-                          pool_out_fifo, set_serial_lanes, window_len)
+from .rtl.folding import (channel_lanes, choose_folding, gap_divider_stages, layer_cycles,
+                          mac_lanes, model_ii, pool_out_fifo, set_serial_lanes, window_len)
 
 # ---------------------------------------------------------------------------- memory mapping
 BRAM18_BITS = 18 * 1024
@@ -243,7 +243,7 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
         n = h * w
         rw = max(1, math.ceil(math.log2(n + 1))) + 1
         sum_w = in_bits + rw
-        stages = in_bits + max(0, layer.acc_frac - fin.frac) + 1
+        stages = gap_divider_stages(graph, layer)
         tz = (n & -n).bit_length() - 1                  # trailing zero bits of N
         div = stages * max(1, rw - tz)                   # live divider bits per lane
         sat = layer.out_fmt.saturation == "SAT"
@@ -475,10 +475,13 @@ def best_lanes(graph: Graph, board: Board, fifos: list | None = None):
     full = search_lanes(graph, board, fifos)
     if full is None or full[1]["total"]["lut"] <= LUT_UTIL_WARN * board.lut:
         return full
+    full_folds = {l.name: dict(l.fold) for l in graph.layers}
     easy = search_lanes(graph, board, fifos, LUT_UTIL_WARN)
     if easy is not None and easy[0] >= 0.75 * full[0]:
         return easy
-    return search_lanes(graph, board, fifos)            # folds back to the full-capacity pick
+    for l in graph.layers:                              # back to the full-capacity pick
+        l.fold = full_folds[l.name]
+    return full
 
 
 def _board_fits(graph: Graph, board: Board):

@@ -53,10 +53,14 @@ def serial_cycles(graph: Graph, layer: Layer, lanes: int) -> int:
     h, w, c = graph.in_shape(layer)
     nch = c // lanes
     if layer.kind == "gap":
-        fin = graph.in_fmt(layer)
-        stages = fin.width + (layer.acc_frac - fin.frac) + 1
-        return max(h * w * nch, nch + stages + 3)
+        return max(h * w * nch, nch + gap_divider_stages(graph, layer) + 3)
     return h * w * nch
+
+
+def gap_divider_stages(graph: Graph, layer: Layer) -> int:
+    """Stages of gap.v's pipelined divider: IN_W + EXTRA + 1 (EXTRA = out frac - in frac)."""
+    fin = graph.in_fmt(layer)
+    return fin.width + (layer.acc_frac - fin.frac) + 1
 
 
 def channel_lanes(layer: Layer) -> int:

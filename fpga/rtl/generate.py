@@ -257,15 +257,15 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
             hi, wi, ci = graph.in_shape(layer)
             if layer.out_fmt.frac != layer.acc_frac:
                 raise FpgaError(f"{layer.name}: the RTL average needs output frac == accumulator frac")
+            lanes = folding.channel_lanes(layer)
             v.inst("gap", f"u_{name}",
                    {"H": hi, "W": wi, "C": ci, "IN_W": in_fmt.width,
                     "IN_SIGNED": _b(in_fmt.signed), "EXTRA": layer.acc_frac - in_fmt.frac,
                     "OUT_W": layer.out_fmt.width, "OUT_SIGNED": _b(layer.out_fmt.signed),
                     "SAT": _b(layer.out_fmt.saturation == "SAT"),
-                    "LANES": folding.channel_lanes(layer)},
+                    "LANES": lanes},
                    {**_clk(), **v.s_ports(src(layer)), **out},
-                   f"{layer.name}: global average, {folding.channel_lanes(layer)} of {ci} "
-                   f"channels a cycle")
+                   f"{layer.name}: global average, {lanes} of {ci} channels a cycle")
             module = "gap"
         else:
             raise FpgaError(f"{layer.name}: no RTL block for layer kind {layer.kind!r}")
