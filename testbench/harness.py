@@ -34,14 +34,16 @@ DEPS = {
     "fifo": ["fifo", "ram_sdp"],
     "requant": ["requant"],
     "window": ["window", "ram_sdp"],
-    "mac": ["mac", "rom", "requant", "fifo", "ram_sdp"],
+    "mac": ["mac", "rom", "requant", "fifo", "ram_sdp", "mux_pipe"],
     "maxpool": ["maxpool", "fifo", "ram_sdp"],
-    "stream_fork": ["stream_fork"],
-    "concat": ["concat"],
-    "add": ["add", "requant"],
-    "gap": ["gap", "requant"],
-    "axis_in": ["axis_in"],
-    "axis_out": ["axis_out"],
+    "skid": ["skid"],
+    "stream_join": ["stream_join"],
+    "stream_fork": ["stream_fork", "skid"],
+    "concat": ["concat", "stream_join"],
+    "add": ["add", "stream_join", "requant"],
+    "gap": ["gap", "mux_pipe", "ram_sdp"],
+    "axis_in": ["axis_in", "skid"],
+    "axis_out": ["axis_out", "skid"],
 }
 
 

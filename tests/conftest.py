@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Per-block synthesis results (fpga/blocksynth.py) go to a cache of this test session, so that
+# a test run never reads what an earlier run (or the user) left in ~/.cache/fpga.
+if "FPGA_CACHE_DIR" not in os.environ:
+    import tempfile
+    os.environ["FPGA_CACHE_DIR"] = tempfile.mkdtemp(prefix="fpga-test-cache-")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO / "models" / "squeezenet_mini_digits.h5"
 

@@ -46,8 +46,8 @@ NEW = {"part": "xc7z010clg400-1", "family": "xc7", "ps": "ps7", "clock_mhz": 125
 def test_builtin_boards(name):
     b = get_board(name)
     assert (b.part, b.family, b.ps, b.lut, b.ff, b.dsp, b.bram36, b.uram) == EXPECTED[name]
-    assert b.clock_mhz == 100
-    assert b.clock_period_ns == pytest.approx(10.0)
+    assert b.clock_mhz == (200 if b.family == "xc7" else 300)   # the target fabric clock
+    assert b.clock_period_ns == pytest.approx(1000.0 / b.clock_mhz)
     assert b.ps_ip == ("processing_system7" if b.ps == "ps7" else "zynq_ultra_ps_e")
     assert b.board_part.count(":") == 3
     assert b.source == "built-in"
@@ -120,7 +120,7 @@ def test_cli_boards_table(capsys):
     assert out[0].split()[:5] == ["board", "part", "family", "ps", "MHz"]
     rows = {line.split()[0]: line.split() for line in out[1:]}
     assert set(rows) == set(EXPECTED)
-    assert rows["kv260"][1:5] == ["xck26-sfvc784-2LV-c", "xcup", "ps8", "100"]
+    assert rows["kv260"][1:5] == ["xck26-sfvc784-2LV-c", "xcup", "ps8", "300"]
     assert rows["pynq-z2"][5:10] == ["53200", "106400", "220", "140", "0"]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fpga.boards import load_boards
+from fpga.boards import get_board, load_boards
 from fpga.cli import main
 from fpga.vendor.ip import VLNV
 from fpga.vendor.jtag_tcl import device_prefix
@@ -102,7 +102,7 @@ def test_scripts_under_stub(tmp_path, board_name, source):
         assert '#include "weights/w2.h"' in wrapper
         assert cfg["top"] == "myproject_axis" and cfg["hls_model_top"] == "myproject"
         period = float(_calls(hcalls, "create_clock")[0]["args"][1])
-        assert period == pytest.approx(1000.0 / board.clock_mhz)
+        assert period == pytest.approx(1000.0 / board.clock_mhz, abs=1e-3)
         order = [c["cmd"] for c in hcalls]
         assert order.index("csynth_design") < order.index("export_design")
         exp = _calls(hcalls, "export_design")[0]["args"]
@@ -195,6 +195,18 @@ def test_scripts_under_stub(tmp_path, board_name, source):
     assert xsa[xsa.index("-file") + 1] == str(bdir / "out/fakenet.xsa")
     for ext in ("bit", "hwh", "xsa"):
         assert (bdir / "out" / f"fakenet.{ext}").is_file()
+    # timing after route is checked before anything is exported: WNS and WHS both read
+    i_wns = _index(calls, "get_property", lambda c: c["args"][0] == "STATS.WNS")
+    i_whs = _index(calls, "get_property", lambda c: c["args"][0] == "STATS.WHS")
+    i_bit = _index(calls, "write_hw_platform")
+    assert i_wimpl < _index(calls, "report_timing_summary") < i_wns < i_bit and i_whs < i_bit
+    assert f"FPGA-TIMING: target {board.clock_mhz:g} MHz, WNS 0.250 ns, WHS 0.031 ns" in proc.stdout
+    timing = json.loads((bdir / "out" / "timing.json").read_text())
+    assert timing["target_mhz"] == board.clock_mhz and timing["wns_ns"] == 0.25
+    assert timing["achieved_mhz"] == pytest.approx(1000.0 / (1000.0 / board.clock_mhz - 0.25), abs=0.1)
+    # the PS makes the target clock itself (200 MHz from 1000 MHz, 300 MHz from 1500 MHz)
+    assert not [c for c in _calls(calls, "create_bd_cell") if c["args"][-1] == "clk_wiz"]
+    assert f"fabric clock from the PS: {board.clock_mhz:.6f} MHz" in proc.stdout
     steps = [l for l in proc.stdout.splitlines() if l.startswith("FPGA-STEP:")]
     n = len(steps)
     assert steps[-1].startswith(f"FPGA-STEP: {n}/{n} ")
@@ -233,6 +245,45 @@ def test_wide_input_and_clock_override(tmp_path):
     assert _dict_props(calls, "/ps")["CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ"] == "200"
     meta = json.loads((bdir / "accel.json").read_text())
     assert meta["in_tdata_bits"] == 64 and meta["channels"] == 5 and meta["classes"] == 6
+
+
+def test_board_target_clocks():
+    assert get_board("pynq-z2").clock_mhz == 200
+    assert {get_board(b).clock_mhz for b in ("zcu104", "kv260", "zcu102", "ultra96v2")} == {300}
+
+
+@pytest.mark.parametrize("wns,whs", [("-0.120", "0.031"), ("0.250", "-0.015")])
+def test_negative_slack_fails_the_build(tmp_path, monkeypatch, wns, whs):
+    """Negative setup or hold slack after route: a one-line error, a non-zero exit, no .bit."""
+    project = helpers.make_project(tmp_path)
+    bdir = _build(project, "zcu104", "rtl")
+    monkeypatch.setenv("STUB_WNS", wns)
+    monkeypatch.setenv("STUB_WHS", whs)
+    calls, proc = helpers.run_stub("vivado", bdir / "vivado.tcl", tmp_path / "v.jsonl",
+                                   check=False)
+    assert proc.returncode != 0
+    assert (f"fpga: timing not met at 300 MHz after route (WNS {wns} ns, WHS {whs} ns"
+            in proc.stdout + proc.stderr)
+    assert not _calls(calls, "write_hw_platform")
+    assert not (bdir / "out" / "fakenet.bit").exists()
+
+
+def test_clocking_wizard_when_the_ps_cannot_make_the_clock(tmp_path):
+    """215 MHz: the PS's IO PLL (1000 MHz) and dividers give 200 or 250 MHz, more than 0.5% off,
+    so a clocking wizard makes 215 MHz from the PS's 200."""
+    project = helpers.make_project(tmp_path)
+    bdir = _build(project, "pynq-z2", "rtl", "--clock-mhz", "215")
+    calls, proc = helpers.run_stub("vivado", bdir / "vivado.tcl", tmp_path / "v.jsonl")
+    assert "the PS makes 200.000000 MHz for 215 MHz; adding a clocking wizard" in proc.stdout
+    assert _cell_vlnv(calls, "clk_wiz") == VLNV["clk_wiz"]
+    wiz = _dict_props(calls, "/clk_wiz")
+    assert wiz["CONFIG.PRIM_IN_FREQ"] == "200.000000"
+    assert wiz["CONFIG.CLKOUT1_REQUESTED_OUT_FREQ"] == "215"
+    nets = [c["args"] for c in _calls(calls, "connect_bd_net")]
+    assert ["/ps/FCLK_CLK0", "/clk_wiz/clk_in1"] in nets
+    clock_net = [n for n in nets if n[0] == "/clk_wiz/clk_out1"][0]
+    assert "/accel/ap_clk" in clock_net and "/ps/M_AXI_GP0_ACLK" in clock_net
+    assert ["/clk_wiz/locked", "/rst_ps/dcm_locked"] in nets
 
 
 def test_without_board_files_uses_bare_part(tmp_path, monkeypatch):

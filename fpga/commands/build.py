@@ -39,7 +39,10 @@ def add_arguments(p):
                         "format (needs Vitis HLS)")
     p.add_argument("--top", help="HLS top function / RTL top module (default: manifest.json "
                                  "'hls_top'/'rtl_top', else found in hls/firmware or rtl/)")
-    p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the board's)")
+    p.add_argument("--clock", "--clock-mhz", dest="clock_mhz", type=float, metavar="MHZ",
+                   help="target fabric clock (default: the board's target, 'fpga boards'); the "
+                        "script makes it (PS clock or a clocking wizard) and fails on negative "
+                        "WNS/WHS after route")
     p.add_argument("--jobs", type=int, default=min(8, os.cpu_count() or 1),
                    help="parallel Vivado run jobs (default: %(default)s)")
     p.add_argument("--scripts-only", action="store_true",
@@ -63,7 +66,7 @@ def run(args) -> int:
     if not project.is_dir():
         raise FpgaError(f"project folder {args.project} does not exist")
     if args.clock_mhz is not None and not 1 <= args.clock_mhz <= 1000:
-        raise FpgaError(f"--clock-mhz must be in 1..1000, got {args.clock_mhz:g}")
+        raise FpgaError(f"--clock must be in 1..1000 MHz, got {args.clock_mhz:g}")
     if args.jobs < 1:
         raise FpgaError("--jobs must be at least 1")
     graph = load_graph(project)

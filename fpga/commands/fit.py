@@ -25,6 +25,8 @@ def add_arguments(p):
     p.add_argument("--board", default=None,
                    help="target board (see 'fpga boards'); default: the project's board")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--clock", type=float, metavar="MHZ",
+                   help="target clock for frames/s (default: the board's target)")
     p.add_argument("--per-layer", action="store_true",
                    help="also print the per-layer table (always in --json)")
     add_boards_file_argument(p)
@@ -40,8 +42,8 @@ def print_report(rep: dict, per_layer: bool = False) -> None:
         print(f"  {name:8} {need:>12,} / {have:<10,} {pct}{unit}")
 
     print(f"{rep['board']} ({rep['part']}): {rep['mac_lanes']} MAC lanes, II "
-          f"{rep['model_ii_cycles']:,} cycles = {rep['fps_at_clock']:g} frames/s "
-          f"(folding from {rep['folding']})")
+          f"{rep['model_ii_cycles']:,} cycles = {rep['fps_at_clock']:g} frames/s at "
+          f"{rep['clock_source']} (folding from {rep['folding']})")
     line("BRAM36", rep["bram36"], rep["bram36_available"])
     line("URAM", rep["uram"], rep["uram_available"])
     line("DSP", rep["dsp"], rep["dsp_available"])
@@ -68,7 +70,7 @@ def print_report(rep: dict, per_layer: bool = False) -> None:
 def run(args) -> int:
     from ..fit import fit_report
     project = project_dir(args.project)
-    rep = fit_report(project, args.board, boards_file=args.boards_file)
+    rep = fit_report(project, args.board, boards_file=args.boards_file, clock_mhz=args.clock)
     if args.json:
         print_json(rep)
     else:

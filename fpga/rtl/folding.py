@@ -13,6 +13,7 @@ absorbs the bursts of the layers around it).
 from __future__ import annotations
 
 from ..graph import Graph, Layer
+from . import blocks
 
 
 def divisors(n: int) -> list:
@@ -36,11 +37,9 @@ def needs_window(layer: Layer) -> bool:
 
 
 def window_cycles(in_shape, out_shape, kernel, stride, pad) -> int:
-    """The window block emits one kernel column a cycle, output rows back to back."""
-    _, kw = kernel
-    wout = out_shape[1]
-    jn = (wout - 1) * stride[1] + kw
-    return out_shape[0] * (jn - pad[2])
+    """The window block emits one kernel column a cycle, output rows back to back
+    (blocks.window_frame_cycles)."""
+    return blocks.window_frame_cycles(in_shape[0], in_shape[1], kernel, stride, pad)
 
 
 SERIAL_LOAD = 0.5
@@ -49,18 +48,19 @@ SERIAL_KINDS = ("maxpool", "gap")
 
 def serial_cycles(graph: Graph, layer: Layer, lanes: int) -> int:
     """Cycles per frame of a channel-serial block: C/lanes cycles per input pixel (gap: at
-    least its divider pipeline, IN_W + EXTRA + 1 stages + 3, per frame on tiny maps)."""
+    least its pipeline latency per frame on tiny maps, blocks.gap_frame_cycles)."""
     h, w, c = graph.in_shape(layer)
     nch = c // lanes
     if layer.kind == "gap":
-        return max(h * w * nch, nch + gap_divider_stages(graph, layer) + 3)
+        return blocks.gap_frame_cycles(h, w, nch, gap_divider_stages(graph, layer))
     return h * w * nch
 
 
 def gap_divider_stages(graph: Graph, layer: Layer) -> int:
-    """Stages of gap.v's pipelined divider: IN_W + EXTRA + 1 (EXTRA = out frac - in frac)."""
+    """Stages of gap.v's pipelined divider (blocks.gap_divider_stages; EXTRA = acc frac - in
+    frac)."""
     fin = graph.in_fmt(layer)
-    return fin.width + (layer.acc_frac - fin.frac) + 1
+    return blocks.gap_divider_stages(fin.width, layer.acc_frac - fin.frac)
 
 
 def channel_lanes(layer: Layer) -> int:
@@ -69,8 +69,9 @@ def channel_lanes(layer: Layer) -> int:
 
 
 def pool_out_fifo(layer: Layer) -> int:
-    """Output FIFO of a max-pool block: one output row, the burst a pool row ends in."""
-    return layer.out_shape[1] + 2
+    """Output FIFO of a max-pool block: one output row, the burst a pool row ends in
+    (blocks.maxpool_out_fifo)."""
+    return blocks.maxpool_out_fifo(layer.out_shape[1])
 
 
 def set_serial_lanes(graph: Graph) -> None:

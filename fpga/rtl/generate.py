@@ -15,7 +15,7 @@ from ..atomic import folder_written_aside
 from ..beats import in_tdata_bits
 from ..errors import FpgaError
 from ..graph import Graph, Layer
-from . import folding
+from . import blocks, folding
 from .memfiles import write_mac_mems
 
 BLOCKS = Path(__file__).with_name("verilog")
@@ -126,7 +126,7 @@ def _clk() -> dict:
 def generate(graph: Graph, out_dir: Path, top: str) -> dict:
     """Write ``top``.v, the used blocks and the .mem files into out_dir; returns rtl.json data."""
     v = Verilog()
-    used = {"axis_in", "axis_out"}
+    used = {"axis_in", "axis_out", "skid"}
     info = {"layers": {}, "fifos": {}}
     port_of: dict = {}  # (producer, consumer) -> stream feeding consumer
     width = {l.name: l.out_shape[2] * l.out_fmt.width for l in graph.layers}
@@ -138,7 +138,7 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
             for c in consumers:
                 port_of[(producer.name, c.name)] = producer.name
             return
-        used.add("stream_fork")
+        used.update({"stream_fork", "skid"})
         n = len(consumers)
         fork = f"{producer.name}__fork"
         v.wires.append(f"    wire [{width[producer.name] - 1}:0] {fork}_tdata;\n"
@@ -190,7 +190,7 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
         out = v.s_ports(layer.name, "m")
         in_fmt = graph.in_fmt(layer)
         if layer.kind == "conv":
-            used.update({"mac", "rom", "requant", "fifo", "ram_sdp"})
+            used.update({"mac", "rom", "requant", "fifo", "ram_sdp", "mux_pipe"})
             kh, kw, cin, cout = layer.weights.shape
             stream_in = src(layer)
             if folding.needs_window(layer):
@@ -214,7 +214,10 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                     "OUT_W": layer.out_fmt.width, "OUT_SIGNED": _b(layer.out_fmt.signed),
                     "SHIFT": layer.acc_frac - layer.out_fmt.frac,
                     "ROUND": ROUND[layer.out_fmt.rounding], "RELU": _b(layer.relu),
-                    "SAT": _b(layer.out_fmt.saturation == "SAT"), "MEM_PREFIX": prefix},
+                    "SAT": _b(layer.out_fmt.saturation == "SAT"),
+                    "OUT_FIFO": blocks.mac_out_fifo(kh * kw * cin, cout, layer.fold["pe"],
+                                                    layer.fold["simd"]),
+                    "MEM_PREFIX": prefix},
                    {**_clk(), **v.s_ports(stream_in), **out},
                    f"{layer.name}: {kh}x{kw} conv {cin}->{cout}, PE {layer.fold['pe']} x "
                    f"SIMD {layer.fold['simd']}")
@@ -233,7 +236,7 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                    f"{lanes} of {ci} channels a cycle")
             module = "maxpool"
         elif layer.kind in ("concat", "add"):
-            used.add(layer.kind)
+            used.update({layer.kind, "stream_join"} | ({"requant"} if layer.kind == "add" else set()))
             ins = [src(layer, 0), src(layer, 1)]
             ports = {**_clk(), **v.s_ports(ins[0], "a"), **v.s_ports(ins[1], "b"), **out}
             if layer.kind == "concat":
@@ -253,7 +256,7 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                        f"{layer.name}: elementwise add")
             module = layer.kind
         elif layer.kind == "gap":
-            used.add("gap")
+            used.update({"gap", "mux_pipe", "ram_sdp"})
             hi, wi, ci = graph.in_shape(layer)
             if layer.out_fmt.frac != layer.acc_frac:
                 raise FpgaError(f"{layer.name}: the RTL average needs output frac == accumulator frac")
@@ -318,8 +321,10 @@ module {top} (
     return info
 
 
-def write_rtl(project, force: bool = False, lane_budget: int | None = None) -> dict:
-    """Generate PROJECT/rtl atomically. Returns the rtl.json content."""
+def write_rtl(project, force: bool = False, lane_budget: int | None = None,
+              clock_mhz: float | None = None) -> dict:
+    """Generate PROJECT/rtl atomically. Returns the rtl.json content. ``clock_mhz``: the target
+    clock (default: the board's, 'fpga boards')."""
     from ..boards import get_board
     project = Path(project)
     out = project / "rtl"
@@ -338,7 +343,8 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None) -> d
                 "mac_lanes": lanes, "macs_per_frame": graph.macs,
                 "mac_utilisation": round(graph.macs / (lanes * ii), 4),
                 "in_tdata_bits": in_tdata_bits(graph.input.out_shape[2], graph.input.out_fmt.width),
-                "out_tdata_bits": 32, "clock_mhz": board.clock_mhz,
+                "out_tdata_bits": 32, "clock_mhz": float(clock_mhz or board.clock_mhz),
+                "clock_source": "target" + ("" if clock_mhz else f" of {board.name}"),
                 "files": sorted(p.name for p in tmp.glob("*.v")),
                 "mem_files": sorted(p.name for p in tmp.glob("*.mem")), **info}
         (tmp / "rtl.json").write_text(json.dumps(meta, indent=1) + "\n")

@@ -15,6 +15,7 @@ VLNV = {
     "axi_dma": "xilinx.com:ip:axi_dma:7.1",
     "smartconnect": "xilinx.com:ip:smartconnect:1.0",
     "proc_sys_reset": "xilinx.com:ip:proc_sys_reset:5.0",
+    "clk_wiz": "xilinx.com:ip:clk_wiz:6.0",
 }
 
 # Block-automation rules (apply_bd_automation -rule) for the two PS types.

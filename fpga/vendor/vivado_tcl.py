@@ -102,6 +102,7 @@ set_property -dict [list \\
 set ps_ctrl [fpga_intf ps/M_AXI_GP0]
 set ps_mem [fpga_intf ps/S_AXI_HP0]
 set clk [fpga_pin ps/FCLK_CLK0]
+set ps_act_freq CONFIG.PCW_ACT_FPGA0_PERIPHERAL_FREQMHZ
 set ps_resetn [fpga_pin ps/FCLK_RESET0_N]
 set ps_clk_pins [list [fpga_pin ps/M_AXI_GP0_ACLK] [fpga_pin ps/S_AXI_HP0_ACLK]]
 """
@@ -125,8 +126,35 @@ set_property -dict [list \\
 set ps_ctrl [fpga_intf ps/M_AXI_HPM0_FPD]
 set ps_mem [fpga_intf ps/S_AXI_HP0_FPD]
 set clk [fpga_pin ps/pl_clk0]
+set ps_act_freq CONFIG.PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ
 set ps_resetn [fpga_pin ps/pl_resetn0]
 set ps_clk_pins [list [fpga_pin ps/maxihpm0_fpd_aclk] [fpga_pin ps/saxihp0_fpd_aclk]]
+"""
+
+CLOCK = """\
+# ---- fabric clock: the PS's own clock when it is within 0.5% of the target, else a clocking
+# wizard (MMCM) fed by it. The RTL was pipelined and estimated ('fpga timing') for this clock.
+fpga_step "fabric clock $clock_mhz MHz"
+set ps_mhz [get_property $ps_act_freq $ps]
+if {$ps_mhz eq ""} {
+    error "fpga: the PS reports no actual fabric clock ($ps_act_freq)"
+}
+set clk_locked ""
+if {abs($ps_mhz - $clock_mhz) > 0.005 * $clock_mhz} {
+    puts "fpga: the PS makes $ps_mhz MHz for $clock_mhz MHz; adding a clocking wizard"
+    set clkw [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_clkwiz] clk_wiz]
+    set_property -dict [list \\
+        CONFIG.PRIM_IN_FREQ $ps_mhz \\
+        CONFIG.CLKOUT1_REQUESTED_OUT_FREQ $clock_mhz \\
+        CONFIG.USE_LOCKED true \\
+        CONFIG.USE_RESET false \\
+    ] $clkw
+    connect_bd_net $clk [fpga_pin clk_wiz/clk_in1]
+    set clk [fpga_pin clk_wiz/clk_out1]
+    set clk_locked [fpga_pin clk_wiz/locked]
+} else {
+    puts "fpga: fabric clock from the PS: $ps_mhz MHz (target $clock_mhz MHz)"
+}
 """
 
 DESIGN = """\
@@ -185,6 +213,9 @@ connect_bd_net $clk {*}$ps_clk_pins [fpga_pin rst_ps/slowest_sync_clk] \\
     [fpga_pin axi_dma/m_axi_s2mm_aclk] [fpga_pin ctrl_ic/aclk] [fpga_pin mem_ic/aclk] \\
     [fpga_pin accel/ap_clk]
 connect_bd_net $ps_resetn [fpga_pin rst_ps/ext_reset_in]
+if {$clk_locked ne ""} {
+    connect_bd_net $clk_locked [fpga_pin rst_ps/dcm_locked]
+}
 connect_bd_net [fpga_pin rst_ps/peripheral_aresetn] [fpga_pin axi_dma/axi_resetn] \\
     [fpga_pin accel/ap_rst_n]
 connect_bd_net [fpga_pin rst_ps/interconnect_aresetn] [fpga_pin ctrl_ic/aresetn] \\
@@ -217,9 +248,29 @@ if {[get_property PROGRESS [get_runs impl_1]] ne "100%"} {
     error "fpga: implementation failed; see [get_property DIRECTORY [get_runs impl_1]]/runme.log"
 }
 
+# ---- timing after route: fail on negative setup (WNS) or hold (WHS) slack --------------------
+fpga_step "check timing after route (WNS, WHS)"
+file mkdir $out_dir
+open_run impl_1
+report_timing_summary -file [file join $out_dir timing_summary.rpt]
+set wns [get_property STATS.WNS [get_runs impl_1]]
+set whs [get_property STATS.WHS [get_runs impl_1]]
+if {$wns eq "" || $whs eq ""} {
+    error "fpga: Vivado reported no WNS/WHS for impl_1; see timing_summary.rpt"
+}
+set period_ns [expr {1000.0 / $clock_mhz}]
+set achieved_mhz [format %.1f [expr {1000.0 / ($period_ns - $wns)}]]
+set fh [open [file join $out_dir timing.json] w]
+puts $fh [format {{"target_mhz": %s, "wns_ns": %s, "whs_ns": %s, "achieved_mhz": %s}} \\
+    $clock_mhz $wns $whs $achieved_mhz]
+close $fh
+puts "FPGA-TIMING: target $clock_mhz MHz, WNS $wns ns, WHS $whs ns, achievable $achieved_mhz MHz"
+if {$wns < 0 || $whs < 0} {
+    error "fpga: timing not met at $clock_mhz MHz after route (WNS $wns ns, WHS $whs ns; achievable $achieved_mhz MHz); see [file join $out_dir timing_summary.rpt]"
+}
+
 # ---- results: out/<name>.bit, .hwh (same base name, as PYNQ wants), .xsa, reports ------------
 fpga_step "export .bit .hwh .xsa and reports"
-file mkdir $out_dir
 set impl_dir [get_property DIRECTORY [get_runs impl_1]]
 file copy -force [file join $impl_dir ${bd_name}_wrapper.bit] [file join $out_dir $name.bit]
 set hwh [lindex [glob -nocomplain -directory $prj_dir \\
@@ -228,14 +279,8 @@ if {$hwh eq ""} {
     error "fpga: no hardware handoff $bd_name.hwh under $prj_dir"
 }
 file copy -force $hwh [file join $out_dir $name.hwh]
-open_run impl_1
 write_hw_platform -fixed -include_bit -force -file [file join $out_dir $name.xsa]
 report_utilization -file [file join $out_dir utilization.rpt]
-report_timing_summary -file [file join $out_dir timing_summary.rpt]
-set wns [get_property STATS.WNS [get_runs impl_1]]
-if {$wns ne "" && $wns < 0} {
-    puts "WARNING: fpga: timing not met at $clock_mhz MHz (WNS $wns ns); see timing_summary.rpt"
-}
 puts "FPGA-DONE: [file join $out_dir $name.bit]"
 """
 
@@ -269,11 +314,12 @@ def vivado_tcl(cfg: BuildConfig) -> str:
         ("vlnv_dma", VLNV["axi_dma"]),
         ("vlnv_smc", VLNV["smartconnect"]),
         ("vlnv_rst", VLNV["proc_sys_reset"]),
+        ("vlnv_clkwiz", VLNV["clk_wiz"]),
     ])
     paths = ("set prj_dir [file join $here vivado]\n"
              f"set ip_repo {ip_repo}\n"
              "set out_dir [file join $here out]\n")
     accel = rtl_ip_section(cfg) if cfg.source == "rtl" else HLS_REPO
     body = [head, here, values, paths, "\n", STEP_PROC, "\n", PROCS, "\n", accel, "\n",
-            PROJECT, "\n", PS7 if ps7 else PS8, "\n", DESIGN]
+            PROJECT, "\n", PS7 if ps7 else PS8, "\n", CLOCK, "\n", DESIGN]
     return number_steps("".join(body))

@@ -5,7 +5,8 @@ import cocotb
 import numpy as np
 import pytest
 
-from harness import (ROOT, Sink, Source, block_params, compare, pack, pauses, rand_ints,
+from harness import (ROOT, Sink, Source, block_params, bursty_pauses, compare, pack, pauses,
+                     rand_ints,
                      run_block, start, unpack, wait_until)
 
 sys.path.insert(0, str(ROOT))
@@ -28,11 +29,24 @@ async def add_random(dut):
     exp = requantize(acc, p["SHIFT"], out, relu=bool(p["RELU"]))
     sa = Source(dut, "a", pauses(0.3, 1))
     sb = Source(dut, "b", pauses(0.4, 2))
-    sink = Sink(dut, "m", pauses(0.3, 3))
+    sink = Sink(dut, "m", bursty_pauses(0.3, 3))
     sa.send(pack(r, p["A_W"]) for r in a)
     sb.send(pack(r, p["B_W"]) for r in b)
     await wait_until(dut, lambda: len(sink.beats) >= n, 30 * n)
     compare([unpack(w, c, p["OUT_W"], bool(p["OUT_SIGNED"])) for w in sink.beats], list(exp))
+
+
+@cocotb.test()
+async def add_full_rate(dut):
+    """One beat per cycle with no gaps / backpressure."""
+    p = block_params()
+    await start(dut)
+    n = 100
+    sa, sb, sink = Source(dut, "a"), Source(dut, "b"), Sink(dut, "m")
+    sa.send([0] * n)
+    sb.send([0] * n)
+    await wait_until(dut, lambda: len(sink.beats) >= n, 4 * n)
+    assert sink.times[-1] - sink.times[0] == n - 1
 
 
 CASES = {

@@ -12,6 +12,7 @@ from harness import (ROOT, Sink, Source, block_params, compare, pack, pauses, ra
 
 sys.path.insert(0, str(ROOT))
 from fpga.fixed import Fmt, saturate  # noqa: E402
+from fpga.rtl import blocks  # noqa: E402
 
 
 def gap_model(frame, p):
@@ -28,7 +29,7 @@ def nch(p):
 
 def stages(p):
     """Divider pipeline depth (gap.v: DS = IN_W + EXTRA + 1)."""
-    return p["IN_W"] + p["EXTRA"] + 1
+    return blocks.gap_divider_stages(p["IN_W"], p["EXTRA"])
 
 
 def frames_for(p, rng, n):
@@ -51,7 +52,7 @@ async def gap_random(dut):
     src = Source(dut, "s", pauses(p["gaps"], 1))
     sink = Sink(dut, "m", pauses(p.get("bp", 0.5), 2))
     src.send(pack(px, p["IN_W"]) for f in frames for px in f.reshape(-1, p["C"]))
-    per_frame = nch(p) * p["H"] * p["W"] + stages(p) + 10
+    per_frame = nch(p) * p["H"] * p["W"] + blocks.gap_latency(nch(p), stages(p)) + 10
     await wait_until(dut, lambda: len(sink.beats) >= len(exp), 20 * len(frames) * per_frame,
                      "gap outputs")
     compare([unpack(w, p["C"], p["OUT_W"], bool(p["OUT_SIGNED"])) for w in sink.beats], exp)
@@ -59,8 +60,8 @@ async def gap_random(dut):
 
 @cocotb.test()
 async def gap_full_rate(dut):
-    """No gaps, no backpressure: a frame every max(H*W*NCH, NCH + DS + 3) cycles (steady state),
-    and the result DS + 3 cycles after the last pixel is accepted."""
+    """No gaps, no backpressure: a frame every blocks.gap_frame_cycles = max(H*W*NCH, NCH +
+    gap_latency) cycles (steady state)."""
     p = block_params()
     await start(dut)
     rng = np.random.default_rng(3)
@@ -75,10 +76,11 @@ async def gap_full_rate(dut):
                      "gap outputs")
     compare([unpack(w, p["C"], p["OUT_W"], bool(p["OUT_SIGNED"])) for w in sink.beats], exp)
     periods = set(np.diff(sink.times[1:]).tolist())  # steady state (frame 0 fills the pipe)
-    expect = max(n * k, k + ds + 3)
+    lat = blocks.gap_latency(k, ds)
+    expect = blocks.gap_frame_cycles(p["H"], p["W"], k, ds)
     dut._log.info("NCH %d, DS %d, frame periods %s (expected %d), first result at cycle %d",
                   k, ds, periods, expect, sink.times[0])
-    assert max(periods) <= n * k + ds + 10, f"frame period {periods} > {n * k + ds + 10}"
+    assert max(periods) <= n * k + lat + 1, f"frame period {periods} > {n * k + lat + 1}"
     assert periods == {expect}, f"frame period {periods}, expected {expect}"
 
 

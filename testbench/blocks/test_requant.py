@@ -1,18 +1,21 @@
 """requant: every accumulator value of a 10-bit signed input through many (SHIFT, ROUND, RELU,
 OUT_W, OUT_SIGNED, SAT) configurations at once (one generated wrapper, one build), compared
-with fpga.fixed.requantize."""
+with fpga.fixed.requantize, through the pipeline (fpga.rtl.blocks.requant_latency cycles, en
+randomly low: the registers hold)."""
 import itertools
 import random
 import sys
 
 import cocotb
 import numpy as np
-from cocotb.triggers import Timer
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, RisingEdge
 
 from harness import BUILD_DIR, ROOT, block_params, rtl_sources, run_block, unpack
 
 sys.path.insert(0, str(ROOT))
 from fpga.fixed import Fmt, requantize  # noqa: E402
+from fpga.rtl.blocks import requant_latency  # noqa: E402
 
 ACC_W = 10
 ROUNDS = ("TRN", "RND", "RND_CONV")
@@ -32,10 +35,11 @@ def write_wrapper(cfgs, path):
     ports = ",\n".join(f"    output wire [{c[3]-1}:0] out{i}" for i, c in enumerate(cfgs))
     insts = "\n".join(
         f"    requant #(.ACC_W({ACC_W}), .OUT_W({c[3]}), .SHIFT({c[0]}), .ROUND({c[1]}), "
-        f".RELU({c[2]}), .OUT_SIGNED({c[4]}), .SAT({c[5]})) u{i} (.acc(acc), .out(out{i}));"
+        f".RELU({c[2]}), .OUT_SIGNED({c[4]}), .SAT({c[5]})) u{i} "
+        f"(.clk(clk), .en(en), .acc(acc), .out(out{i}));"
         for i, c in enumerate(cfgs))
-    path.write_text(f"module requant_tb (\n    input wire [{ACC_W-1}:0] acc,\n{ports}\n);\n"
-                    f"{insts}\nendmodule\n")
+    path.write_text(f"module requant_tb (\n    input wire clk,\n    input wire en,\n"
+                    f"    input wire [{ACC_W-1}:0] acc,\n{ports}\n);\n{insts}\nendmodule\n")
 
 
 @cocotb.test()
@@ -47,12 +51,27 @@ async def requant_exhaustive(dut):
         fmt = Fmt(ow, ow, bool(osg), ROUNDS[rnd], "SAT" if sat else "WRAP")
         exp.append(requantize(accs, shift, fmt, relu=bool(relu)))
     outs = [getattr(dut, f"out{i}") for i in range(len(cfgs))]
-    for j, a in enumerate(accs.tolist()):
-        dut.acc.value = a & ((1 << ACC_W) - 1)
-        await Timer(1, unit="ns")
+    lat = requant_latency()
+    rng = random.Random(3)
+    Clock(dut.clk, 10, unit="ns").start()
+    pipe = [None] * lat          # index of the acc value held by each stage (model)
+    n, j = len(accs), 0
+    await FallingEdge(dut.clk)
+    while pipe[-1] != n - 1:
+        en = rng.random() < 0.8
+        dut.en.value = int(en)
+        dut.acc.value = int(accs[j]) & ((1 << ACC_W) - 1)
+        await RisingEdge(dut.clk)
+        if en:
+            pipe = [j] + pipe[:-1]
+            j = min(j + 1, n - 1)
+        await FallingEdge(dut.clk)
+        k = pipe[-1]
+        if k is None:
+            continue
         for i, (cfg, o) in enumerate(zip(cfgs, outs)):
             got = int(unpack(o.value.to_unsigned(), 1, cfg[3], bool(cfg[4]))[0])
-            assert got == exp[i][j], f"cfg {cfg} acc {a}: got {got}, expected {exp[i][j]}"
+            assert got == exp[i][k], f"cfg {cfg} acc {accs[k]}: got {got}, expected {exp[i][k]}"
 
 
 def test_requant():

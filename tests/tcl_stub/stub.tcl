@@ -29,6 +29,7 @@ namespace eval ::stub {
         xilinx.com:ip:axi_dma:7.1 \
         xilinx.com:ip:smartconnect:1.0 \
         xilinx.com:ip:proc_sys_reset:5.0 \
+        xilinx.com:ip:clk_wiz:6.0 \
         xilinx.com:ip:xlconstant:1.1]
     # STUB_CATALOG="vlnv ..." replaces the Xilinx catalog (e.g. to mimic another release);
     # STUB_NO_BOARD_FILES=1 makes get_board_parts find nothing.
@@ -198,6 +199,10 @@ proc ::stub::ip_pins {vlnv cfg kind} {
             if {$kind eq "intf"} { return {} }
             return {dout}
         }
+        clk_wiz {
+            if {$kind eq "intf"} { return {} }
+            return {clk_in1 clk_out1 locked reset resetn}
+        }
         default {
             # the accelerator (open RTL, or the HLS beat-format wrapper with ap_ctrl_none):
             # ap_clk, ap_rst_n, one AXI4-Stream in, one out; no ap_start
@@ -360,8 +365,33 @@ proc ::stub::check_pins {name handles} {
             PROGRESS { return 100% }
             STATUS { return "write_bitstream Complete!" }
             DIRECTORY { return [file join $::stub::project_dir $::stub::project.runs $run] }
-            STATS.WNS { return 0.250 }
+            STATS.WNS {
+                if {[info exists ::env(STUB_WNS)]} { return $::env(STUB_WNS) }
+                return 0.250
+            }
+            STATS.WHS {
+                if {[info exists ::env(STUB_WHS)]} { return $::env(STUB_WHS) }
+                return 0.031
+            }
         }
+    }
+    # The PS's actual fabric clock: what its PLL and two 6-bit dividers make of the request
+    # (IO PLL 1000 MHz on ps7, 1500 MHz on ps8; STUB_PS_ACT_MHZ overrides, to test the clocking
+    # wizard path).
+    if {$name in {CONFIG.PCW_ACT_FPGA0_PERIPHERAL_FREQMHZ CONFIG.PSU__CRL_APB__PL0_REF_CTRL__ACT_FREQMHZ}} {
+        if {[info exists ::env(STUB_PS_ACT_MHZ)]} { return $::env(STUB_PS_ACT_MHZ) }
+        set req_name [string map {ACT_FPGA0 FPGA0 ACT_FREQMHZ FREQMHZ} $name]
+        set req [::stub::prop $obj $req_name]
+        if {$req eq ""} { return "" }
+        set pll [expr {[string match *PCW* $name] ? 1000.0 : 1500.0}]
+        set best 0.0
+        for {set d0 1} {$d0 < 64} {incr d0} {
+            for {set d1 1} {$d1 < 64} {incr d1} {
+                set f [expr {$pll / ($d0 * $d1)}]
+                if {abs($f - $req) < abs($best - $req)} { set best $f }
+            }
+        }
+        return [format %.6f $best]
     }
     return [::stub::prop $obj $name]
 }

@@ -5,8 +5,17 @@
 //   out[c] = requant(acc[c])  with SHIFT = acc_frac - out_frac, ROUND, RELU, OUT_SIGNED, SAT
 //            (see requant.v), i.e. fpga.fixed.requantize.
 // Streams: a (C values of A_W bits), b (C values of B_W bits), m (C values of OUT_W bits),
-// channel c at [c*W +: W]. A beat is taken from both inputs at once into a registered output
-// (one beat per cycle); a_tready/b_tready form a join (depend on the other valid and m_tready).
+// channel c at [c*W +: W].
+//
+// Pipeline: stream_join heads (a_q, b_q) -> aligned sum register (C*ACC_W) -> requant
+// (requant_latency() registered stages) -> m_*, with one spare output entry (C*OUT_W). Every
+// stage is enabled by one signal adv = !spare_valid (a register): when the consumer stalls,
+// the beat on m_* moves into the spare and the pipeline freezes from the next cycle; the spare
+// drains first. Outputs: m_tvalid = spare_valid || last stage valid, m_tdata = spare_valid ?
+// spare : requant out (one LUT of registers each); a_tready/b_tready are a LUT of registers
+// (stream_join with j_tready = adv). No path from any input port to any output port.
+// One beat per cycle; latency 2 + requant_latency() (fpga/rtl/blocks.py: add_latency).
+// FFs: C*(A_W+B_W) heads + C*ACC_W sum + requant's stages + C*OUT_W spare (was C*OUT_W).
 `default_nettype none
 module add #(
     parameter integer C          = 1,
@@ -31,41 +40,61 @@ module add #(
     input  wire [C*B_W-1:0]    b_tdata,
     input  wire                b_tvalid,
     output wire                b_tready,
-    output reg  [C*OUT_W-1:0]  m_tdata,
-    output reg                 m_tvalid,
+    output wire [C*OUT_W-1:0]  m_tdata,
+    output wire                m_tvalid,
     input  wire                m_tready
 );
     localparam integer ACC_W = ((A_W + SHIFT_A > B_W + SHIFT_B) ? A_W + SHIFT_A : B_W + SHIFT_B) + 2;
+    localparam integer RQ_LAT = 2;   // requant.v latency (blocks.py: requant_latency)
 
-    wire room = !m_tvalid || m_tready;
-    wire take = a_tvalid && b_tvalid && room;
-    assign a_tready = b_tvalid && room;
-    assign b_tready = a_tvalid && room;
+    reg rst_q;
+    always @(posedge clk) rst_q <= rst;
+
+    reg                 sp_valid;
+    reg [C*OUT_W-1:0]   sp_data;
+    wire                adv = !sp_valid;      // advance every stage (a register)
+
+    wire [C*A_W-1:0] a_q;
+    wire [C*B_W-1:0] b_q;
+    wire             j_valid;
+    stream_join #(.A_BITS(C*A_W), .B_BITS(C*B_W)) u_join (
+        .clk(clk), .rst(rst),
+        .a_tdata(a_tdata), .a_tvalid(a_tvalid), .a_tready(a_tready),
+        .b_tdata(b_tdata), .b_tvalid(b_tvalid), .b_tready(b_tready),
+        .a_q(a_q), .b_q(b_q), .j_tvalid(j_valid), .j_tready(adv));
+
+    // valid of the sum stage (bit 0) and of each requant stage
+    reg [RQ_LAT:0] v;
+    always @(posedge clk) begin
+        if (rst_q) v <= {(RQ_LAT+1){1'b0}};
+        else if (adv) v <= {v[RQ_LAT-1:0], j_valid};
+    end
+    wire last_valid = v[RQ_LAT];
 
     wire [C*OUT_W-1:0] q;
     genvar c;
     generate
         for (c = 0; c < C; c = c + 1) begin : g_ch
-            wire [A_W-1:0] au = a_tdata[c*A_W +: A_W];
-            wire [B_W-1:0] bu = b_tdata[c*B_W +: B_W];
+            wire [A_W-1:0] au = a_q[c*A_W +: A_W];
+            wire [B_W-1:0] bu = b_q[c*B_W +: B_W];
             wire signed [ACC_W-1:0] ae = {{(ACC_W-A_W){(A_SIGNED != 0) & au[A_W-1]}}, au};
             wire signed [ACC_W-1:0] be = {{(ACC_W-B_W){(B_SIGNED != 0) & bu[B_W-1]}}, bu};
-            wire signed [ACC_W-1:0] acc = (ae <<< SHIFT_A) + (be <<< SHIFT_B);
+            reg  signed [ACC_W-1:0] sum;
+            always @(posedge clk) if (adv) sum <= (ae <<< SHIFT_A) + (be <<< SHIFT_B);
             requant #(.ACC_W(ACC_W), .OUT_W(OUT_W), .SHIFT(SHIFT), .ROUND(ROUND), .RELU(RELU),
                       .OUT_SIGNED(OUT_SIGNED), .SAT(SAT))
-                u_rq (.acc(acc), .out(q[c*OUT_W +: OUT_W]));
+                u_rq (.clk(clk), .en(adv), .acc(sum), .out(q[c*OUT_W +: OUT_W]));
         end
     endgenerate
 
+    assign m_tvalid = sp_valid || last_valid;
+    assign m_tdata  = sp_valid ? sp_data : q;
+
     always @(posedge clk) begin
-        if (rst) begin
-            m_tvalid <= 1'b0;
-        end else if (take) begin
-            m_tvalid <= 1'b1;
-        end else if (m_tready) begin
-            m_tvalid <= 1'b0;
-        end
-        if (take) m_tdata <= q;
+        if (rst_q) sp_valid <= 1'b0;
+        else if (sp_valid) sp_valid <= !m_tready;
+        else sp_valid <= last_valid && !m_tready;
+        if (!sp_valid) sp_data <= q;
     end
 endmodule
 `default_nettype wire

@@ -2,7 +2,13 @@
 // AXI4-Stream output per fpga/beats.py: one 32-bit beat per class, class 0 first, the raw value
 // sign-extended (OUT_SIGNED) or zero-extended to 32 bits, tlast on the last class.
 // NCLASS beats per input beat; the next input beat is taken while the last class goes out
-// (no bubble between frames). m_axis_* are driven from registers. OUT_W <= 32.
+// (no bubble between frames). OUT_W <= 32.
+// Structure: a shift register of the beat (NCLASS*OUT_W bits) emits one class a cycle into a
+// skid of OUT_W+1 bits (value, last), which drives m_axis_*: m_axis_tvalid/tdata/tlast are
+// flip-flops (tdata's extension is wiring), m_axis_tready only reaches the skid, and
+// s_tready = !busy || (last && skid ready) is one LUT of registers. No path from any input
+// port to any output port. Latency 2 (fpga/rtl/blocks.py: axis_out_latency).
+// FFs: NCLASS*OUT_W + 2*(OUT_W+1) + index + 6. rst registered here.
 `default_nettype none
 module axis_out #(
     parameter integer NCLASS     = 10,
@@ -15,7 +21,7 @@ module axis_out #(
     input  wire                    s_tvalid,
     output wire                    s_tready,
     output wire [31:0]             m_axis_tdata,
-    output reg                     m_axis_tvalid,
+    output wire                    m_axis_tvalid,
     input  wire                    m_axis_tready,
     output wire                    m_axis_tlast
 );
@@ -24,15 +30,44 @@ module axis_out #(
     localparam [IW-1:0] I_LAST = NCLASS - 1;
     /* verilator lint_on WIDTHTRUNC */
 
+    reg rst_q;
+    always @(posedge clk) rst_q <= rst;
+
     reg [NCLASS*OUT_W-1:0] buf_q;
     reg [IW-1:0]           idx;
+    reg                    busy;    // buf_q holds classes still to send
+    reg                    last;    // == (idx == I_LAST), a flip-flop
+    wire                   k_ready;
+    wire [OUT_W:0]         k_data;
 
-    wire fire = m_axis_tvalid && m_axis_tready;
-    assign m_axis_tlast = (idx == I_LAST);
-    assign s_tready = !m_axis_tvalid || (m_axis_tlast && m_axis_tready);
+    wire emit = busy && k_ready;                     // one class into the skid
+    assign s_tready = !rst_q && (!busy || (last && k_ready));
     wire take = s_tvalid && s_tready;
 
-    wire [OUT_W-1:0] v = buf_q[OUT_W-1:0];
+    always @(posedge clk) begin
+        if (rst_q) begin
+            busy <= 1'b0;
+            idx  <= {IW{1'b0}};
+            last <= (NCLASS == 1);
+        end else if (take) begin
+            busy <= 1'b1;
+            idx  <= {IW{1'b0}};
+            last <= (NCLASS == 1);
+        end else if (emit) begin
+            if (last) busy <= 1'b0;
+            idx  <= idx + 1'b1;
+            last <= (idx == I_LAST - 1'b1);
+        end
+        if (take) buf_q <= s_tdata;
+        else if (emit) buf_q <= buf_q >> OUT_W;
+    end
+
+    skid #(.WIDTH(OUT_W + 1)) u_skid (
+        .clk(clk), .rst(rst), .s_tdata({last, buf_q[OUT_W-1:0]}), .s_tvalid(busy),
+        .s_tready(k_ready), .m_tdata(k_data), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready));
+
+    wire [OUT_W-1:0] v = k_data[OUT_W-1:0];
+    assign m_axis_tlast = k_data[OUT_W];
     generate
         if (OUT_W < 32) begin : g_ext
             assign m_axis_tdata = {{(32-OUT_W){(OUT_SIGNED != 0) & v[OUT_W-1]}}, v};
@@ -40,20 +75,5 @@ module axis_out #(
             assign m_axis_tdata = v[31:0];
         end
     endgenerate
-
-    always @(posedge clk) begin
-        if (rst) begin
-            m_axis_tvalid <= 1'b0;
-            idx <= {IW{1'b0}};
-        end else if (take) begin
-            m_axis_tvalid <= 1'b1;
-            idx <= {IW{1'b0}};
-        end else if (fire) begin
-            if (m_axis_tlast) m_axis_tvalid <= 1'b0;
-            idx <= idx + 1'b1;
-        end
-        if (take) buf_q <= s_tdata;
-        else if (fire) buf_q <= buf_q >> OUT_W;
-    end
 endmodule
 `default_nettype wire

@@ -8,27 +8,35 @@
 // Folding: LANES channels per cycle (C % LANES == 0, NCH = C/LANES chunks), so the divider
 // and adder cost scales with LANES, not C (C parallel iterative dividers cost ~75 LUT/channel).
 // A pixel is used in place (like mac: the AXI-Stream rule keeps an offered beat stable until
-// accepted, so no C*IN_W-bit copy is kept): chunk k of s_tdata is registered in cycle k and
-// s_tready is high in the last chunk's cycle -> NCH cycles per pixel, no bubbles (LANES == C:
-// one pixel per cycle). s_tready depends on state only (not on s_tvalid or m_tready).
-// Sums: exact (SUM_W = IN_W + 1 + clog2(H*W+1) bits), LANES per chunk in an NCH-word memory
-// (read-modify-write in one cycle; Yosys makes it LUTRAM, BRAM when deep, registers when
-// NCH == 1); the first pixel of a frame overwrites. On the last pixel each chunk's final sum
-// goes straight into a pipelined divider per lane (constant divisor N = H*W, one quotient bit
-// per stage, one chunk in per cycle, never stalls), so the memory is free for the next frame
-// at once. The top RW-1 = clog2(N+1) dividend bits are always < N (|sum| <= N*2^IN_W), so
-// DS = IN_W + EXTRA + 1 stages suffice. Stages are non-restoring (add or subtract N by the
-// remainder's sign: same quotient bits as restoring, one carry chain, no restore mux) and
-// keep only live bits: remainder, unconsumed dividend bits, the low OUT_W quotient bits + an
-// overflow flag (SAT only), the sign (signed inputs only).
-// Results leave the pipeline in order and are shifted into m_tdata chunk by chunk (no
-// decoder); m_tvalid rises with the last chunk. No back-pressure inside: the last pixel of a
-// frame is accepted only when m_* is empty and no result is in flight.
-// Timing: m_tvalid DS + 3 cycles after the last pixel's last chunk; a frame takes
-// max(H*W*NCH, NCH + DS + 3) cycles at full rate (the second term only for tiny maps, where
-// the next frame's last pixel waits for the previous result to leave).
-// Cost: LANES x (DS stages of ~RW LUTs/FFs + adder + requant), a C*IN_W -> LANES*IN_W chunk
-// mux (~0.45 LUT per input bit when NCH > 1), the sums memory, C*OUT_W output FFs.
+// accepted, so no C*IN_W-bit copy is kept): chunk k of s_tdata enters a pipelined NCH:1
+// mux_pipe in cycle k and s_tready is high in the last chunk's cycle -> NCH cycles per pixel,
+// no bubbles (LANES == C: one pixel per cycle). s_tready is one LUT of registers (not a
+// function of s_tvalid or m_tready).
+// Sums: exact (SUM_W = IN_W + 1 + clog2(H*W+1) bits), LANES per chunk. NCH >= 4: an NCH-word
+// ram_sdp (BRAM/LUTRAM) read ahead of the chunk and registered, added, registered, written
+// back (read -> write 4 cycles apart, so the same word is reused NCH >= 4 cycles later, never
+// a read-during-write); NCH < 4: registers. The first pixel of a frame overwrites. On the last
+// pixel each chunk's final sum goes into a pipelined divider per lane (constant divisor
+// N = H*W, one quotient bit per stage, one chunk in per cycle, never stalls), so the memory
+// is free for the next frame at once. The top RW-1 = clog2(N+1) dividend bits are always < N
+// (|sum| <= N*2^IN_W), so DS = IN_W + EXTRA + 1 stages suffice. Stages are non-restoring (add
+// or subtract N by the remainder's sign: same quotient bits as restoring, one carry chain, no
+// restore mux) and keep only live bits: remainder, unconsumed dividend bits, the low OUT_W
+// quotient bits + an overflow flag (SAT only), the sign (signed inputs only).
+// Results leave the pipeline in order, get their sign (registered), are saturated and
+// shifted into m_tdata chunk by chunk (no decoder); m_tvalid rises with the last chunk. No
+// back-pressure inside: the last pixel of a frame is accepted only when m_* is empty and no
+// result is in flight.
+// Pipeline (cycles after a chunk's issue): mux_pipe ML = mux_pipe_latency(NCH), chunk at
+// A = max(ML, 2), sum register A+1, divider input A+2, quotient A+2+DS, signed result
+// A+3+DS, m_tdata A+4+DS. So m_tvalid rises gap_latency = DS + max(ML, 2) + 4 cycles after
+// the last pixel's last chunk; a frame takes gap_frame_cycles = max(H*W*NCH, NCH +
+// gap_latency) cycles at full rate (the second term only for tiny maps, where the next
+// frame's last pixel waits for the previous result to leave). fpga/rtl/blocks.py states both.
+// Timing: every register-to-register path is at most about 3 LUT levels or a LUT + one
+// SUM_W/RW-bit carry chain; the reset is registered locally.
+// Cost: LANES x (DS stages of ~RW LUTs/FFs + adder + saturation), the NCH:1 chunk mux_pipe
+// (~C*IN_W/3 LUTs + FFs when NCH > 1), the sums memory, C*OUT_W output FFs.
 `default_nettype none
 module gap #(
     parameter integer H          = 4,
@@ -61,81 +69,155 @@ module gap #(
     localparam integer XW    = IN_W + 1;            // dividend bits below the initial remainder
     localparam integer CHI   = LANES * IN_W;        // input chunk width
     localparam integer CHO   = LANES * OUT_W;       // output chunk width
+    localparam integer ML    = (KW + 1) / 2;        // mux_pipe latency (blocks.py)
+    localparam integer A     = (ML > 2) ? ML : 2;   // cycle of the accumulate stage
+    localparam integer CTW   = KW + 3;              // delayed control: {k, klast, last, first}
 
     /* verilator lint_off WIDTHTRUNC */
-    localparam [CW-1:0] C_LAST = N - 1;
-    localparam [KW-1:0] K_LAST = NCH - 1;
-    localparam [RW-1:0] R_N    = N;
+    localparam [CW-1:0] C_LAST1 = N - 2;
+    localparam [KW-1:0] K_LAST1 = NCH - 2;
+    localparam [RW-1:0] R_N     = N;
     /* verilator lint_on WIDTHTRUNC */
+
+    reg rst_q;
+    always @(posedge clk) rst_q <= rst;
 
     // ------------------------------------------------------------------ S0: chunk issue
     reg  [CW-1:0] cnt;        // pixel index in the frame
     reg  [KW-1:0] k;          // chunk index in the pixel
-    reg           busy;       // a frame's results are in the divider pipeline
-    wire          last_px = (cnt == C_LAST);
-    wire          k0      = (k == {KW{1'b0}});
-    wire          k_last  = (k == K_LAST);
+    reg           busy;       // a frame's results are in the pipeline
+    reg           k_last, k0, last_px, first_px;  // k == NCH-1, k == 0, cnt == N-1, cnt == 0
     // the last pixel of a frame starts only when m_* is empty and nothing is in flight
-    wire          go      = !(k0 && last_px && (busy || m_tvalid));
-    wire          step    = s_tvalid && go;
+    wire          go   = !(k0 && last_px && (busy || m_tvalid));
+    wire          step = s_tvalid && go;
     assign s_tready = go && k_last;
-    wire          fin;        // last chunk of a frame leaves the divider (below)
+    wire          fin;        // last chunk of a frame leaves (below)
 
     always @(posedge clk) begin
-        if (rst) begin
-            cnt  <= {CW{1'b0}};
-            k    <= {KW{1'b0}};
-            busy <= 1'b0;
+        if (rst_q) begin
+            cnt      <= {CW{1'b0}};
+            k        <= {KW{1'b0}};
+            busy     <= 1'b0;
+            k_last   <= (NCH == 1);
+            k0       <= 1'b1;
+            last_px  <= (N == 1);
+            first_px <= 1'b1;
         end else begin
-            if (step) k <= k_last ? {KW{1'b0}} : k + 1'b1;
-            if (step && k_last) cnt <= last_px ? {CW{1'b0}} : cnt + 1'b1;
+            if (step) begin
+                k      <= k_last ? {KW{1'b0}} : k + 1'b1;
+                k_last <= (NCH == 1) || (!k_last && (k == K_LAST1));
+                k0     <= k_last;
+            end
+            if (step && k_last) begin
+                cnt      <= last_px ? {CW{1'b0}} : cnt + 1'b1;
+                last_px  <= (N == 1) || (!last_px && (cnt == C_LAST1));
+                first_px <= last_px;
+            end
             if (step && k0 && last_px) busy <= 1'b1;
             else if (fin) busy <= 1'b0;
         end
     end
 
-    // ------------------------------------------------------------------ S1: accumulate
-    reg           v1;
-    reg           first1, last1, klast1;
-    reg [KW-1:0]  k1;
-    reg [CHI-1:0] x1;
-    always @(posedge clk) begin
-        if (rst) v1 <= 1'b0;
-        else     v1 <= step;
-        first1 <= (cnt == {CW{1'b0}});
-        last1  <= last_px;
-        klast1 <= k_last;
-        k1     <= k;
-        x1     <= s_tdata[k*CHI +: CHI];               // chunk k of the pixel
-    end
+    // ------------------------------------------------------------------ chunk mux, delays
+    wire [CHI-1:0] xm;                                 // chunk, ML cycles after its issue
+    mux_pipe #(.WIDTH(CHI), .N(NCH)) u_chunk (
+        .clk(clk), .en(1'b1), .sel(k), .din(s_tdata), .dout(xm)
+    );
 
-    reg  [LANES*SUM_W-1:0] sums [0:NCH-1];            // per chunk: LANES exact sums
-    wire [LANES*SUM_W-1:0] sum_rd = sums[k1];
+    // control of the chunk issued i cycles ago at cd[i*CTW +: CTW], valid at vd[i]
+    reg  [(A+2)*CTW-1:CTW] cd_q;
+    reg  [A+1:1]           vd_q;
+    wire [(A+2)*CTW-1:0]   cd = {cd_q, k, k_last, last_px, first_px};
+    wire [A+1:0]           vd = {vd_q, step};
+    always @(posedge clk) begin
+        cd_q <= cd[(A+1)*CTW-1:0];
+        if (rst_q) vd_q <= {(A+1){1'b0}};
+        else       vd_q <= vd[A:0];
+    end
+    wire          firstA = cd[A*CTW];
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [KW-1:0] kA     = cd[A*CTW + 3 +: KW];    // (NCH >= 4: the RAM uses kR, kS)
+    wire          vS     = vd[A+1];                    // sum register valid
+    wire          lastS  = cd[(A+1)*CTW + 1];
+    wire          klastS = cd[(A+1)*CTW + 2];
+    wire [KW-1:0] kS     = cd[(A+1)*CTW + 3 +: KW];
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    wire [CHI-1:0] xA;                                 // the chunk at cycle A
+    generate
+        if (A > ML) begin : g_xdly
+            reg [(A-ML)*CHI-1:0] xd;
+            if (A - ML > 1) begin : g_more
+                always @(posedge clk) xd <= {xd[(A-ML-1)*CHI-1:0], xm};
+            end else begin : g_one
+                always @(posedge clk) xd <= xm;
+            end
+            assign xA = xd[(A-ML-1)*CHI +: CHI];
+        end else begin : g_xnow
+            assign xA = xm;
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ accumulate
+    wire [LANES*SUM_W-1:0] acc_rd;                     // stored sums of chunk kA
     wire [LANES*SUM_W-1:0] sum_nx;
-    always @(posedge clk) if (v1) sums[k1] <= sum_nx;
+    reg  [LANES*SUM_W-1:0] sum_q;                      // cycle A+1
+    always @(posedge clk) sum_q <= sum_nx;
+    generate
+        if (NCH >= 4) begin : g_ram
+            // read issued at cycle A-2 (address kR), registered twice -> cycle A;
+            // written at cycle A+1 from sum_q
+            wire [KW-1:0]          kR = cd[(A-2)*CTW + 3 +: KW];
+            wire [LANES*SUM_W-1:0] rd;
+            reg  [LANES*SUM_W-1:0] rd_q;
+            ram_sdp #(.WIDTH(LANES * SUM_W), .DEPTH(NCH)) u_sums (
+                .clk(clk), .we(vS), .waddr(kS), .wdata(sum_q),
+                .re(1'b1), .raddr(kR), .rdata(rd)
+            );
+            always @(posedge clk) rd_q <= rd;
+            assign acc_rd = rd_q;
+        end else begin : g_regs
+            reg [LANES*SUM_W-1:0] sums [0:NCH-1];
+            always @(posedge clk) if (vd[A]) sums[kA] <= sum_nx;
+            assign acc_rd = sums[kA];
+        end
+    endgenerate
 
     // ------------------------------------------------------------------ divider control
     reg [DS:0] dv;            // stage valid: dv[0] = initial remainder loaded, dv[DS] = done
     reg [DS:0] dl;            // ... and it is the last chunk of the frame
+    reg        rv, rl;        // signed result registered (valid, last chunk)
     always @(posedge clk) begin
-        if (rst) dv <= {(DS+1){1'b0}};
-        else     dv <= {dv[DS-1:0], v1 && last1};
-        dl <= {dl[DS-1:0], klast1};
+        if (rst_q) begin
+            dv <= {(DS+1){1'b0}};
+            rv <= 1'b0;
+        end else begin
+            dv <= {dv[DS-1:0], vS && lastS};
+            rv <= dv[DS];
+        end
+        dl <= {dl[DS-1:0], klastS};
+        rl <= dl[DS];
     end
-    assign fin = dv[DS] && dl[DS];
+    assign fin = rv && rl;
 
     // ------------------------------------------------------------------ per lane datapath
-    wire [CHO-1:0] q;          // requantised results of the chunk leaving the divider
+    localparam integer EW = OUT_W + 2;                 // signed result width
+    localparam integer HB = (OUT_SIGNED != 0) ? OUT_W - 1 : OUT_W;
+    localparam [EW-1:0] ONE  = 1;
+    localparam [EW-1:0] MAXE = (OUT_SIGNED != 0) ? (ONE << (OUT_W - 1)) - ONE
+                                                 : (ONE << OUT_W) - ONE;
+    localparam [EW-1:0] MINE = (OUT_SIGNED != 0) ? ~MAXE : {EW{1'b0}};
+    wire [CHO-1:0] q;          // saturated results of the chunk in the result register
     genvar l, j;
     generate
         for (l = 0; l < LANES; l = l + 1) begin : g_lane
-            wire [IN_W-1:0]         xu  = x1[l*IN_W +: IN_W];
+            wire [IN_W-1:0]         xu  = xA[l*IN_W +: IN_W];
             wire signed [SUM_W-1:0] xe  = {{(SUM_W-IN_W){(IN_SIGNED != 0) & xu[IN_W-1]}}, xu};
-            wire signed [SUM_W-1:0] acc = first1 ? {SUM_W{1'b0}} : sum_rd[l*SUM_W +: SUM_W];
-            wire signed [SUM_W-1:0] sn  = acc + xe;
-            assign sum_nx[l*SUM_W +: SUM_W] = sn;
-            wire                    sgn = (IN_SIGNED != 0) & sn[SUM_W-1]; // unsigned: never
-            wire [SUM_W-1:0]        mag = sgn ? -sn : sn;          // |sum| <= N*2^IN_W
+            wire signed [SUM_W-1:0] acc = firstA ? {SUM_W{1'b0}} : acc_rd[l*SUM_W +: SUM_W];
+            assign sum_nx[l*SUM_W +: SUM_W] = acc + xe;
+            wire [SUM_W-1:0]        sq  = sum_q[l*SUM_W +: SUM_W];
+            wire                    sgn = (IN_SIGNED != 0) & sq[SUM_W-1]; // unsigned: never
+            wire [SUM_W-1:0]        mag = sgn ? -sq : sq;            // |sum| <= N*2^IN_W
 
             // Non-restoring: the partial remainder r is kept in [-N, N) (RW bits, two's
             // complement); each stage adds N if r < 0 (undoing the last subtraction, doubled)
@@ -177,13 +259,19 @@ module gap #(
             end
 
             // quotient (with overflow: any value above every OUT_W range; SAT=0 wraps the
-            // exact low bits), sign applied, then saturate/wrap
-            wire [OUT_W:0]          qf  = ovf[DS] ? {(OUT_W+1){1'b1}}
-                                                  : {1'b0, quo[DS*OUT_W +: OUT_W]};
-            wire signed [OUT_W+1:0] res = neg[DS] ? -{1'b0, qf} : {1'b0, qf};
-            requant #(.ACC_W(OUT_W + 2), .OUT_W(OUT_W), .SHIFT(0), .ROUND(0), .RELU(0),
-                      .OUT_SIGNED(OUT_SIGNED), .SAT(SAT))
-                u_sat (.acc(res), .out(q[l*OUT_W +: OUT_W]));
+            // exact low bits), sign applied and registered, then saturate/wrap
+            wire [OUT_W:0]     qf = ovf[DS] ? {(OUT_W+1){1'b1}} : {1'b0, quo[DS*OUT_W +: OUT_W]};
+            reg  [EW-1:0]      res;
+            always @(posedge clk) res <= neg[DS] ? -{1'b0, qf} : {1'b0, qf};
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [EW-2:HB]     high = res[EW-2:HB];
+            /* verilator lint_on UNUSEDSIGNAL */
+            wire               rneg = res[EW-1];
+            wire               ohi  = !rneg && (|high);                                // > max
+            wire               olo  = (OUT_SIGNED != 0) ? (rneg && !(&high)) : rneg;  // < min
+            assign q[l*OUT_W +: OUT_W] = (SAT == 0) ? res[OUT_W-1:0] :
+                                         ohi ? MAXE[OUT_W-1:0] :
+                                         olo ? MINE[OUT_W-1:0] : res[OUT_W-1:0];
         end
     endgenerate
 
@@ -193,10 +281,10 @@ module gap #(
     wire [(C+LANES)*OUT_W-1:0] shifted = {q, m_tdata};
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
-        if (rst) m_tvalid <= 1'b0;
+        if (rst_q) m_tvalid <= 1'b0;
         else if (fin) m_tvalid <= 1'b1;
         else if (m_tready) m_tvalid <= 1'b0;
-        if (dv[DS]) m_tdata <= shifted[(C+LANES)*OUT_W-1 : CHO];
+        if (rv) m_tdata <= shifted[(C+LANES)*OUT_W-1 : CHO];
     end
 endmodule
 `default_nettype wire

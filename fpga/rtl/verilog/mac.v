@@ -10,10 +10,12 @@
 // Folding: PE output channels in parallel (COUT % PE == 0), SIMD inputs per cycle
 // (K % SIMD == 0). NF = COUT/PE output groups, SF = K/SIMD input chunks; a window takes
 // NF*SF cycles (loop order: for nf { for sf { ... } }), back to back without bubbles.
-// The window is used in place: the mac starts as soon as s_tvalid is high, reads chunk sf
-// of s_tdata each step and accepts the beat (s_tready) in the last step, relying on the
-// AXI-Stream rule that an offered beat stays valid and stable until accepted (every block
-// here obeys it). So it keeps no copy of the window; s_tready depends on s_tvalid.
+// The window is used in place: the mac starts as soon as s_tvalid is high (and a credit is
+// free, below), reads chunk sf of s_tdata each step and accepts the beat (s_tready) in the
+// last step, relying on the AXI-Stream rule that an offered beat stays valid and stable until
+// accepted (every block here obeys it). So it keeps no copy of the window, and once a window
+// has started its last step is known a cycle ahead: s_tready is a register (STEPS == 1: the
+// registered "credit free" flag), with no combinational path from s_tvalid or m_tready.
 //
 // Weights, one ROM bank per PE (file "<MEM_PREFIX>_w<ppp>.mem", ppp = 3-digit decimal PE
 // index), NF*SF words of SIMD*W_W bits, word address a = nf*SF + sf holds, for s = 0..SIMD-1,
@@ -24,12 +26,24 @@
 // (fpga/rtl/memfiles.py writes them). MEM_PREFIX is a path prefix (relative paths are
 // resolved by the simulator/synthesis tool from its working directory).
 //
-// Pipeline: S0 issue (ROM address, chunk select)
-// -> S1 ROM data + input chunk -> S2 products -> S3 accumulate -> S4 requantise into the
-// output shift register -> S5 output FIFO. The pipeline never stalls: a window is accepted
-// only when the output FIFO has room reserved for its result (credit counter), so
-// backpressure on m_* stops new windows instead (s_tready never depends on m_tready).
-// Latency from s_tvalid (window start) to m_tvalid: NF*SF + 6 cycles.
+// Pipeline (t = cycle of a step's issue; every stage runs freely, the pipeline never stalls):
+//   t        issue: ROM addresses (weights nf*SF+sf), chunk select sf
+//   t+2      weight ROM data (rom.v: read + output register)
+//   t+LM     input chunk from a mux_pipe of the SF chunks (LM = blocks.mux_pipe_latency(SF),
+//            0 when SF == 1); the earlier of the two is delayed to t+D, D = max(2, LM)
+//   t+D+1    multiplier inputs registered (DSP A/B registers), per PE and lane
+//   t+D+2    products (DSP M register)
+//   t+D+2+T  SIMD products summed by a registered binary adder tree, T = clog2(SIMD) levels
+//            (a register after every level; Yosys packs the first into the DSP post-adder)
+//   +1       accumulator: bias (bias ROM read with nf delayed, on the first chunk) + sum
+//   +2       requantised (requant.v, blocks.requant_latency)
+//   +1       collected into the output shift register -> push into the output FIFO (+2 to m_*)
+// A window is accepted only when the output FIFO has room reserved for its result (credit
+// counter), so backpressure on m_* stops new windows instead (s_tready never depends on
+// m_tready). OUT_FIFO (depth = credits) must cover the latency for full rate: the generator
+// passes fpga/rtl/blocks.py mac_out_fifo(K, COUT, PE, SIMD); latency from a window's first
+// step to m_tvalid: blocks.mac_latency(K, COUT, PE, SIMD) (NF*SF + D + T + 7).
+// rst is registered once (rst_q) and used inside.
 `default_nettype none
 module mac #(
     parameter integer K          = 9,
@@ -49,6 +63,7 @@ module mac #(
     parameter integer ROUND      = 0,
     parameter integer RELU       = 0,
     parameter integer SAT        = 1,
+    parameter integer OUT_FIFO   = 16,      // output FIFO depth: blocks.mac_out_fifo(...)
     parameter         MEM_PREFIX = "mac",
     parameter         ROM_STYLE  = "auto"   // weight banks: "auto", "block", "distributed", "logic"
 ) (
@@ -71,47 +86,67 @@ module mac #(
     localparam integer AW    = (STEPS > 1) ? $clog2(STEPS) : 1;
     localparam integer NFW   = (NF > 1) ? $clog2(NF) : 1;
     localparam integer SFW   = (SF > 1) ? $clog2(SF) : 1;
-    // output FIFO depth = credits; enough for full rate with the pipeline latency
-    localparam integer FD    = 8 / STEPS + 3;
+    localparam integer LM    = (SF > 1) ? ($clog2(SF) + 1) / 2 : 0;  // mux_pipe latency
+    localparam integer D     = (LM > 2) ? LM : 2;   // issue -> weights and chunk aligned
+    localparam integer T     = (SIMD > 1) ? $clog2(SIMD) : 0;        // adder tree levels
+    localparam integer DS    = D + 2 + T;           // issue -> sum register
+    localparam integer RQ    = 2;                   // requant.v latency (blocks.requant_latency)
+    localparam integer DQ    = DS + 1 + RQ;         // issue -> requantised result
+    localparam integer DB    = DS - 2;              // issue -> bias ROM address (nf delayed)
+    localparam integer TW    = ACC_W;               // adder tree slot width
+    localparam integer FD    = OUT_FIFO;
     localparam integer CRW   = $clog2(FD + 1) + 1;
 
     /* verilator lint_off WIDTHTRUNC */
-    localparam [AW-1:0]  A_LAST  = STEPS - 1;
+    localparam [AW-1:0]  A_PEN   = (STEPS > 1) ? STEPS - 2 : 0;
     localparam [SFW-1:0] S_LAST  = SF - 1;
     localparam [NFW-1:0] N_LAST  = NF - 1;
     localparam [CRW-1:0] CR_MAX  = FD;
+    localparam [CRW-1:0] CR_PEN  = FD - 1;
     /* verilator lint_on WIDTHTRUNC */
 
-    // ------------------------------------------------------------------ S0: issue
-    // The window is read in place from s_tdata while it is offered (AXI-Stream: valid held,
-    // data stable until accepted) and accepted in the last step, so no window copy is kept.
+    reg rst_q;
+    always @(posedge clk) rst_q <= rst;
+
+    // ------------------------------------------------------------------ issue
     reg  [AW-1:0]   addr;
     reg  [SFW-1:0]  sf;
     reg  [NFW-1:0]  nf;
+    reg             mid;      // inside a window: a step after the first is due
+    reg             lastq;    // the step due is the last of the window (STEPS > 1)
     reg  [CRW-1:0]  credit;   // windows started whose result has not left m_*
+    reg             cr_ok;    // credit < FD
 
-    wire mid       = (addr != {AW{1'b0}});               // inside a window
-    wire issue     = s_tvalid && (mid || credit < CR_MAX);
-    wire last_step = (addr == A_LAST);
-    wire start     = issue && !mid;                      // reserves an output FIFO slot
-    assign s_tready = issue && last_step;
-    wire m_fire = m_tvalid && m_tready;
+    wire m_fire    = m_tvalid && m_tready;
+    wire start     = s_tvalid && !mid && cr_ok;          // reserves an output FIFO slot
+    wire issue     = mid || start;                       // (the window stays offered)
+    wire last_step = (STEPS == 1) ? 1'b1 : lastq;
+    assign s_tready = (STEPS == 1) ? cr_ok : lastq;
 
     always @(posedge clk) begin
-        if (rst) begin
+        if (rst_q) begin
             addr   <= {AW{1'b0}};
             sf     <= {SFW{1'b0}};
             nf     <= {NFW{1'b0}};
+            mid    <= 1'b0;
+            lastq  <= 1'b0;
             credit <= {CRW{1'b0}};
+            cr_ok  <= 1'b0;
         end else begin
             credit <= credit + {{(CRW-1){1'b0}}, start} - {{(CRW-1){1'b0}}, m_fire};
+            if (start && !m_fire)      cr_ok <= (credit != CR_PEN);
+            else if (!start && m_fire) cr_ok <= 1'b1;
+            else                       cr_ok <= (credit < CR_MAX);
+            lastq <= (STEPS > 1) && issue && (addr == A_PEN);
             if (issue) begin
                 if (last_step) begin
                     addr <= {AW{1'b0}};
                     sf   <= {SFW{1'b0}};
                     nf   <= {NFW{1'b0}};
+                    mid  <= 1'b0;
                 end else begin
                     addr <= addr + 1'b1;
+                    mid  <= 1'b1;
                     if (sf == S_LAST) begin
                         sf <= {SFW{1'b0}};
                         nf <= nf + 1'b1;
@@ -123,116 +158,177 @@ module mac #(
         end
     end
 
-    // ------------------------------------------------------------------ S1
-    reg             v1, first1, last1;
-    reg [CHW-1:0]   x1;
+    // ------------------------------------------------------------------ control delay lines
+    wire first0 = (sf == {SFW{1'b0}});               // first chunk: start from the bias
+    wire done0  = issue && (sf == S_LAST);           // last chunk: a group is complete
+    reg  [DS-2:0]     first_d;                         // (the last stage is per PE)
+    reg  [DQ-1:0]     done_d;
+    reg  [(DB-1)*NFW-1:0] nf_d;                            // (last stage: nf_b)
+    reg  [NFW-1:0]    nf_b;
+    wire [DB*NFW-1:0] nf_cat = {nf_d, nf};
     always @(posedge clk) begin
-        if (rst) begin
-            v1 <= 1'b0;
+        first_d <= {first_d[DS-3:0], first0};
+        nf_d    <= nf_cat[(DB-1)*NFW-1:0];
+        if (rst_q) begin
+            done_d <= {DQ{1'b0}};
+            nf_b   <= {NFW{1'b0}};                     // (reset: a FF, not a shift-register LUT)
         end else begin
-            v1 <= issue;
+            done_d <= {done_d[DQ-2:0], done0};
+            nf_b   <= nf_cat[(DB-1)*NFW +: NFW];
         end
-        first1 <= (sf == {SFW{1'b0}});
-        last1  <= (sf == S_LAST);
-        x1     <= s_tdata[sf*CHW +: CHW];                // chunk sf of the window
     end
+    wire            done_q  = done_d[DQ-1];            // with the requantised group
 
-    wire [PE*B_W-1:0] b1;
+    wire [PE*B_W-1:0] bias;                            // DS cycles after issue
     rom #(.WIDTH(PE*B_W), .DEPTH(NF), .FILE({MEM_PREFIX, "_b.mem"})) u_bias (
-        .clk(clk), .en(issue), .addr(nf), .data(b1)
+        .clk(clk), .en(1'b1), .addr(nf_b), .data(bias)
     );
 
-    // ------------------------------------------------------------------ S2 / S3 control
-    reg v2, first2, last2, v3;
-    always @(posedge clk) begin
-        if (rst) begin
-            v2 <= 1'b0;
-            v3 <= 1'b0;
-        end else begin
-            v2 <= v1;
-            v3 <= v2 && last2;
+    // ------------------------------------------------------------------ input chunk
+    wire [CHW-1:0] xm;                                 // chunk sf, LM cycles after issue
+    wire [CHW-1:0] xd;                                 // D cycles after issue
+    generate
+        if (SF > 1) begin : g_sel
+            mux_pipe #(.WIDTH(CHW), .N(SF)) u_sel (
+                .clk(clk), .en(1'b1), .sel(sf), .din(s_tdata), .dout(xm)
+            );
+        end else begin : g_nosel
+            assign xm = s_tdata;
         end
-        first2 <= first1;
-        last2  <= last1;
-    end
+        if (D > LM + 1) begin : g_xdly
+            reg [(D-LM)*CHW-1:0] sh;
+            always @(posedge clk) sh <= {sh[(D-LM-1)*CHW-1:0], xm};
+            assign xd = sh[(D-LM-1)*CHW +: CHW];
+        end else if (D == LM + 1) begin : g_xdly1
+            reg [CHW-1:0] sh;
+            always @(posedge clk) sh <= xm;
+            assign xd = sh;
+        end else begin : g_xnodly
+            assign xd = xm;
+        end
+    endgenerate
 
     // ------------------------------------------------------------------ per PE datapath
-    wire [PE*OUT_W-1:0] q;     // requantised results of the group finishing in S3
-    genvar p, s;
+    wire [PE*OUT_W-1:0] q;     // requantised results, DQ cycles after the last chunk's issue
+    genvar p, l;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             localparam [7:0] D2 = 8'd48 + p / 100;
             localparam [7:0] D1 = 8'd48 + (p / 10) % 10;
             localparam [7:0] D0 = 8'd48 + p % 10;
-            wire [WWORD-1:0] w1;
+            wire [WWORD-1:0] w2;                       // 2 cycles after issue
+            wire [WWORD-1:0] wd;                       // D cycles after issue
             rom #(.WIDTH(WWORD), .DEPTH(STEPS), .FILE({MEM_PREFIX, "_w", D2, D1, D0, ".mem"}),
                  .STYLE(ROM_STYLE))
-                u_w (.clk(clk), .en(issue), .addr(addr), .data(w1));
-
-            reg signed [B_W-1:0] b2;
-            always @(posedge clk) b2 <= b1[p*B_W +: B_W];
-
-            // S2: products
-            wire [SIMD*PW-1:0] prod;
-            for (s = 0; s < SIMD; s = s + 1) begin : g_mul
-                wire [IN_W-1:0]       xu = x1[s*IN_W +: IN_W];
-                wire signed [XW-1:0]  xs = {(IN_SIGNED != 0) & xu[IN_W-1], xu};
-                wire signed [W_W-1:0] ws = w1[s*W_W +: W_W];
-                reg  signed [PW-1:0]  pr;
-                always @(posedge clk) pr <= xs * ws;
-                assign prod[s*PW +: PW] = pr;
+                u_w (.clk(clk), .en(1'b1), .addr(addr), .data(w2));
+            if (D > 3) begin : g_wdly
+                reg [(D-2)*WWORD-1:0] sh;
+                always @(posedge clk) sh <= {sh[(D-3)*WWORD-1:0], w2};
+                assign wd = sh[(D-3)*WWORD +: WWORD];
+            end else if (D == 3) begin : g_wdly1
+                reg [WWORD-1:0] sh;
+                always @(posedge clk) sh <= w2;
+                assign wd = sh;
+            end else begin : g_wnodly
+                assign wd = w2;
             end
 
-            // S3: adder tree (combinational) + accumulate
-            reg signed [ACC_W-1:0] sum;
-            integer i;
-            always @* begin
-                sum = {ACC_W{1'b0}};
-                for (i = 0; i < SIMD; i = i + 1)
-                    sum = sum + {{(ACC_W-PW){prod[i*PW+PW-1]}}, prod[i*PW +: PW]};
+            // Products and adder tree, in procedural loops (few named scopes: quick to build in
+            // simulation). Level l entry j at tree[(l*SIMD + j)*TW +: TW] (sign-extended to TW);
+            // level 0 = the products, level l entry j = entries 2j and 2j+1 of level l-1
+            // (2j alone when 2j+1 is past the end), exact in PW+l bits, registered.
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [(T+1)*SIMD*TW-1:0] tree;
+            /* verilator lint_on UNUSEDSIGNAL */
+            reg  [SIMD*XW-1:0]  xa;                    // DSP A registers
+            reg  [SIMD*W_W-1:0] wb;                    // DSP B registers
+            reg  [SIMD*PW-1:0]  pr;                    // DSP M registers
+            reg  [SIMD*TW-1:0]  ext0;
+            integer j;
+            always @(posedge clk)
+                for (j = 0; j < SIMD; j = j + 1) begin
+                    xa[j*XW +: XW]   <= {(IN_SIGNED != 0) & xd[j*IN_W + IN_W - 1], xd[j*IN_W +: IN_W]};
+                    wb[j*W_W +: W_W] <= wd[j*W_W +: W_W];
+                    pr[j*PW +: PW]   <= $signed(xa[j*XW +: XW]) * $signed(wb[j*W_W +: W_W]);
+                end
+            always @*
+                for (j = 0; j < SIMD; j = j + 1)
+                    ext0[j*TW +: TW] = {{(TW-PW){pr[j*PW + PW - 1]}}, pr[j*PW +: PW]};
+            assign tree[0 +: SIMD*TW] = ext0;
+            for (l = 1; l <= T; l = l + 1) begin : g_lvl
+                localparam integer NI = (SIMD + (1 << (l - 1)) - 1) >> (l - 1);  // inputs
+                localparam integer NO = (SIMD + (1 << l) - 1) >> l;              // outputs
+                localparam integer WL = (PW + l < TW) ? PW + l : TW - 1;        // exact width
+                localparam integer BI = (l - 1) * SIMD * TW;                     // input base
+                reg [NO*WL-1:0]   r;
+                reg [SIMD*TW-1:0] ext;
+                integer k;
+                // (a lone entry is passed on with a reset: chains of them would otherwise
+                // become shift-register LUTs, whose clock-to-out is slow)
+                always @(posedge clk)
+                    for (k = 0; k < NO; k = k + 1)
+                        if (2*k + 1 < NI)
+                            r[k*WL +: WL] <= tree[BI + 2*k*TW +: WL] +
+                                             tree[BI + (2*k + 1)*TW +: WL];
+                        else if (rst_q)
+                            r[k*WL +: WL] <= {WL{1'b0}};
+                        else
+                            r[k*WL +: WL] <= tree[BI + 2*k*TW +: WL];
+                always @* begin
+                    ext = {(SIMD*TW){1'b0}};
+                    for (k = 0; k < NO; k = k + 1)
+                        ext[k*TW +: TW] = {{(TW-WL){r[k*WL + WL - 1]}}, r[k*WL +: WL]};
+                end
+                assign tree[l*SIMD*TW +: SIMD*TW] = ext;
             end
-            wire signed [ACC_W-1:0] bias_acc =
-                {{(ACC_W-B_W){b2[B_W-1]}}, b2} <<< BIAS_SHIFT;
-            reg  signed [ACC_W-1:0] acc, res;
-            wire signed [ACC_W-1:0] acc_next = (first2 ? bias_acc : acc) + sum;
+            wire signed [ACC_W-1:0] sum = tree[T*SIMD*TW +: TW];
+
+            // accumulate: bias on the first chunk of a group
+            wire signed [B_W-1:0]   b = bias[p*B_W +: B_W];
+            wire signed [ACC_W-1:0] bias_acc = {{(ACC_W-B_W){b[B_W-1]}}, b} <<< BIAS_SHIFT;
+            // first_s: a plain FF per PE (the reset keeps it out of a shift-register LUT, whose
+            // clock-to-out is slow; one per PE keeps the fan-out low)
+            (* keep = "true" *) reg first_s;                 // with the sum
+            reg  signed [ACC_W-1:0] acc;
             always @(posedge clk) begin
-                if (v2) acc <= acc_next;
-                if (v2 && last2) res <= acc_next;
+                if (rst_q) first_s <= 1'b0;
+                else       first_s <= first_d[DS-2];
+                acc <= (first_s ? bias_acc : acc) + sum;
             end
 
             requant #(.ACC_W(ACC_W), .OUT_W(OUT_W), .SHIFT(SHIFT), .ROUND(ROUND), .RELU(RELU),
                       .OUT_SIGNED(OUT_SIGNED), .SAT(SAT))
-                u_rq (.acc(res), .out(q[p*OUT_W +: OUT_W]));
+                u_rq (.clk(clk), .en(1'b1), .acc(acc), .out(q[p*OUT_W +: OUT_W]));
         end
     endgenerate
 
-    // ------------------------------------------------------------------ S4: collect groups
+    // ------------------------------------------------------------------ collect groups
     reg [COUT*OUT_W-1:0] obuf;
     reg [NFW-1:0]        g;
     reg                  push;
     generate
         if (NF > 1) begin : g_shift
-            always @(posedge clk) if (v3) obuf <= {q, obuf[COUT*OUT_W-1:PE*OUT_W]};
+            always @(posedge clk) if (done_q) obuf <= {q, obuf[COUT*OUT_W-1:PE*OUT_W]};
         end else begin : g_direct
-            always @(posedge clk) if (v3) obuf <= q;
+            always @(posedge clk) if (done_q) obuf <= q;
         end
     endgenerate
     always @(posedge clk) begin
-        if (rst) begin
+        if (rst_q) begin
             g    <= {NFW{1'b0}};
             push <= 1'b0;
         end else begin
-            push <= v3 && (g == N_LAST);
-            if (v3) g <= (g == N_LAST) ? {NFW{1'b0}} : g + 1'b1;
+            push <= done_q && (g == N_LAST);
+            if (done_q) g <= (g == N_LAST) ? {NFW{1'b0}} : g + 1'b1;
         end
     end
 
-    // ------------------------------------------------------------------ S5: output FIFO
+    // ------------------------------------------------------------------ output FIFO
     /* verilator lint_off UNUSEDSIGNAL */
     wire fifo_ready;  // always 1 when push (guaranteed by the credit counter)
     /* verilator lint_on UNUSEDSIGNAL */
     fifo #(.WIDTH(COUT*OUT_W), .DEPTH(FD)) u_out (
-        .clk(clk), .rst(rst),
+        .clk(clk), .rst(rst_q),
         .s_tdata(obuf), .s_tvalid(push), .s_tready(fifo_ready),
         .m_tdata(m_tdata), .m_tvalid(m_tvalid), .m_tready(m_tready)
     );

@@ -9,20 +9,29 @@
 // Why not a window + compare tree: a 3x3xC window register and 8 comparators per channel cost
 // about 240 LUTs per channel (31k LUTs for 128 channels), while pooled layers see one pixel
 // every tens of cycles. So the max is separable and channel-serial:
-//   * an accepted pixel is registered and processed LANES channels (one chunk) per cycle,
-//     NCH = C/LANES cycles per pixel; the next pixel is accepted in the last chunk's cycle;
-//   * stage 0 (horizontal): two running maxima per chunk (pool column ox in slot ox mod 2),
-//     small arrays indexed by chunk; a pixel updates the pool(s) whose columns contain it and
-//     the pool ending at this column goes on to
-//   * stage 1 (vertical): two running maxima per (pool column, chunk) in one ram_sdp of
-//     WOUT*NCH words of 2*LANES*DATA_W bits (pool row oy in half oy mod 2), read in stage 0,
-//     updated in stage 1; a pool ending at this row writes its chunk into the output buffer,
-//     the last chunk loads the output register.
-// So LUTs scale with LANES (comparators) plus a C*DATA_W/4-ish chunk mux; FFs with C*DATA_W
-// (pixel register, output buffer, output register). Throughput: one pixel per NCH cycles;
-// output back-pressure stalls both stages only when a finished pixel cannot be handed on.
-// Outputs come in bursts (a pool row ends on every SH-th input row), so OUT_FIFO pixels of
-// output FIFO (fifo.v) keep a slower consumer from stalling the input during the burst.
+//   * an accepted pixel goes into a shift register and is processed LANES channels (one
+//     chunk, the register's low bits) per cycle, NCH = C/LANES cycles per pixel; the next
+//     pixel is accepted in the last chunk's cycle. Its pool flags and column address base are
+//     computed when it is accepted (from counters of the next pixel's position);
+//   * stage H (horizontal): two running maxima per chunk (pool column ox in slot ox mod 2),
+//     small LUTRAM arrays indexed by chunk, read one cycle ahead (NCH > 1; registers when
+//     NCH == 1); a pixel updates the pool(s) whose columns contain it and the pool ending at
+//     this column goes on to
+//   * stages V1/V2 (vertical): two running maxima per (pool column, chunk) in one ram_sdp of
+//     WOUT*NCH words of 2*LANES*DATA_W bits (pool row oy in half oy mod 2), read in stage H,
+//     registered in V1, updated and written in V2 (forwarded when W*NCH <= 2, where a word
+//     is read again before it is written); a pool ending at this row shifts its chunk into
+//     the output buffer, the last chunk loads the output register p, which feeds
+//   * an output FIFO (fifo.v) of max(OUT_FIFO, 6) pixels. A credit count of the pixels in p
+//     and the FIFO stalls the pipeline (stage V2 holding a finished pixel) only when they
+//     are full, so s_tready is one LUT of registers and m_tready never reaches it.
+// So LUTs scale with LANES (comparators) plus the FIFO; FFs with C*DATA_W (pixel shift
+// register, output buffer, p). Throughput: one pixel per NCH cycles; outputs come in bursts
+// (a pool row ends on every SH-th input row), so OUT_FIFO pixels (blocks.maxpool_out_fifo:
+// one output row) keep a slower consumer from stalling the input during the burst.
+// Latency: blocks.maxpool_latency(NCH) cycles from accepting the last pixel of a pool to its
+// m_tvalid. Timing: about 3-4 LUT levels (or 3 LUTs + a DATA_W-bit compare) between
+// registers; the reset is registered locally.
 `default_nettype none
 module maxpool #(
     parameter integer H         = 8,
@@ -35,7 +44,7 @@ module maxpool #(
     parameter integer SH        = 2,
     parameter integer SW        = 2,
     parameter integer LANES     = C,       // channels per cycle, divides C
-    parameter integer OUT_FIFO  = 0,       // output FIFO depth in pixels (0: none)
+    parameter integer OUT_FIFO  = 0,       // output FIFO depth in pixels (at least 6 are used)
     parameter         RAM_STYLE = "auto"   // column maxima memory, see ram_sdp.v
 ) (
     input  wire                 clk,
@@ -47,10 +56,6 @@ module maxpool #(
     output wire                 m_tvalid,
     input  wire                 m_tready
 );
-    // the pool's own output register (p_*), then the optional output FIFO
-    reg  [C*DATA_W-1:0] p_tdata;
-    reg                 p_tvalid;
-    wire                p_tready;
     localparam integer NCH  = C / LANES;
     localparam integer LW   = LANES * DATA_W;
     localparam integer HOUT = (H - PH) / SH + 1;
@@ -61,14 +66,19 @@ module maxpool #(
     localparam integer XW   = $clog2(W + 2 * SW + 2) + 1;  // x, x phase, ox counters
     localparam integer YW   = $clog2(H + 2 * SH + 2) + 1;
     localparam integer BW   = $clog2(DEP + 2 * NCH + 2) + 1;  // ox*NCH address base
+    localparam integer FD   = (OUT_FIFO > 6) ? OUT_FIFO : 6;  // FIFO depth = credits
+    localparam integer NW   = $clog2(FD + 2) + 1;             // credit counter
 
     /* verilator lint_off WIDTHTRUNC */
-    localparam [KW_-1:0] K_LAST = NCH - 1;
-    localparam [XW-1:0]  X_LAST = W - 1, X_SW1 = SW - 1, X_PW1 = PW - 1, X_PW = PW,
-                         X_SW = SW, X_WOUT = WOUT;
-    localparam [YW-1:0]  Y_LAST = H - 1, Y_SH1 = SH - 1, Y_PH1 = PH - 1, Y_PH = PH,
-                         Y_SH = SH, Y_HOUT = HOUT;
+    localparam [KW_-1:0] K_LAST1 = NCH - 2;
+    localparam [XW-1:0]  X_PW1 = PW - 1, X_PW = PW,
+                         X_WOUT = WOUT, X_PWS = PW - SW, X_PWS1 = PW - SW - 1,
+                         X_LAST1 = W - 2, X_SW2 = SW - 2;
+    localparam [YW-1:0]  Y_PH1 = PH - 1, Y_PH = PH,
+                         Y_HOUT = HOUT, Y_PHS = PH - SH, Y_PHS1 = PH - SH - 1,
+                         Y_LAST1 = H - 2, Y_SH2 = SH - 2;
     localparam [BW-1:0]  B_NCH  = NCH;
+    localparam [NW-1:0]  N_FD   = FD;
     /* verilator lint_on WIDTHTRUNC */
 
     function [LW-1:0] vmax(input [LW-1:0] a, input [LW-1:0] b);
@@ -86,195 +96,359 @@ module maxpool #(
         end
     endfunction
 
+    reg rst_q;
+    always @(posedge clk) rst_q <= rst;
+
+    // ------------------------------------------------------------------ stall (credits)
+    reg  doneV;                                // stage V2 holds the last chunk of an output
+    reg  full;                                 // p + FIFO hold FD pixels
+    wire stall = doneV && full;
+    wire adv   = !stall;
+
     // ------------------------------------------------------------------ input pixel, chunk
-    reg  [C*DATA_W-1:0] pix;
+    reg  [C*DATA_W-1:0] pix;                  // chunk being issued at the bottom
     reg                 busy;                 // pix holds a pixel not fully processed
     reg  [KW_-1:0]      k;                    // chunk being issued
-    wire                stall;
-    wire                adv   = !stall;
+    reg                 last_k;               // k == NCH-1
     wire                issue = busy && adv;
-    wire                last_k = (k == K_LAST);
     assign s_tready = !busy || (last_k && adv);
     wire                take  = s_tvalid && s_tready;
 
-    // position of the pixel in pix: x = ox1*SW + xph, y = oy1*SH + yph
+    // position of the next pixel to accept: x = ox1*SW + xph, y = oy1*SH + yph
     reg  [XW-1:0] x, xph, ox1;
     reg  [YW-1:0] y, yph, oy1;
-    reg  [BW-1:0] base1;                      // ox1 * NCH
+    reg  [BW-1:0] base1, base0;               // ox1 * NCH, (ox1-1) * NCH
+    reg           xl, xpl, yl, ypl;           // x == W-1, xph == SW-1, y == H-1, yph == SH-1
 
     always @(posedge clk) begin
-        if (rst) begin
-            busy <= 1'b0;
-            k    <= {KW_{1'b0}};
-            x    <= {XW{1'b0}};
-            xph  <= {XW{1'b0}};
-            ox1  <= {XW{1'b0}};
+        if (rst_q) begin
+            busy  <= 1'b0;
+            k     <= {KW_{1'b0}};
+            last_k <= (NCH == 1);
+            x     <= {XW{1'b0}};
+            xph   <= {XW{1'b0}};
+            ox1   <= {XW{1'b0}};
             base1 <= {BW{1'b0}};
-            y    <= {YW{1'b0}};
-            yph  <= {YW{1'b0}};
-            oy1  <= {YW{1'b0}};
+            base0 <= -B_NCH;
+            y     <= {YW{1'b0}};
+            yph   <= {YW{1'b0}};
+            oy1   <= {YW{1'b0}};
+            xl    <= (W == 1);
+            xpl   <= (SW == 1);
+            yl    <= (H == 1);
+            ypl   <= (SH == 1);
         end else begin
-            if (issue && last_k) begin
-                k <= {KW_{1'b0}};
-                if (x == X_LAST) begin
+            if (issue) begin
+                k      <= last_k ? {KW_{1'b0}} : k + 1'b1;
+                last_k <= (NCH == 1) || (!last_k && (k == K_LAST1));
+            end
+            if (take) busy <= 1'b1;
+            else if (issue && last_k) busy <= 1'b0;
+            if (take) begin
+                if (xl) begin
                     x <= {XW{1'b0}};
                     xph <= {XW{1'b0}};
                     ox1 <= {XW{1'b0}};
                     base1 <= {BW{1'b0}};
-                    if (y == Y_LAST) begin
+                    base0 <= -B_NCH;
+                    xl  <= (W == 1);
+                    xpl <= (SW == 1);
+                    if (yl) begin
                         y <= {YW{1'b0}};
                         yph <= {YW{1'b0}};
                         oy1 <= {YW{1'b0}};
+                        yl  <= (H == 1);
+                        ypl <= (SH == 1);
                     end else begin
                         y <= y + 1'b1;
-                        if (yph == Y_SH1) begin
+                        yl <= (y == Y_LAST1);
+                        if (ypl) begin
                             yph <= {YW{1'b0}};
                             oy1 <= oy1 + 1'b1;
+                            ypl <= (SH == 1);
                         end else begin
                             yph <= yph + 1'b1;
+                            ypl <= (yph == Y_SH2);
                         end
                     end
                 end else begin
                     x <= x + 1'b1;
-                    if (xph == X_SW1) begin
+                    xl <= (x == X_LAST1);
+                    if (xpl) begin
                         xph <= {XW{1'b0}};
                         ox1 <= ox1 + 1'b1;
                         base1 <= base1 + B_NCH;
+                        base0 <= base1;
+                        xpl <= (SW == 1);
                     end else begin
                         xph <= xph + 1'b1;
+                        xpl <= (xph == X_SW2);
                     end
                 end
-            end else if (issue) begin
-                k <= k + 1'b1;
             end
-            if (issue && last_k) busy <= s_tvalid;
-            else if (!busy) busy <= s_tvalid;
         end
         if (take) pix <= s_tdata;
+        else if (issue) pix <= pix >> LW;
     end
 
-    // pools containing this column (1: the one starting at ox1*SW, 0: the previous one)
+    // pools containing the next pixel (1: the one starting at ox1*SW, 0: the previous one)
     wire in1x  = (ox1 < X_WOUT) && (xph < X_PW);
     wire end1x = in1x && (xph == X_PW1);
     wire fst1x = in1x && (xph == {XW{1'b0}});
-    wire in0x  = (ox1 != {XW{1'b0}}) && (ox1 <= X_WOUT) && (xph + X_SW < X_PW);
-    wire end0x = in0x && (xph + X_SW == X_PW1);
+    wire in0x  = (PW > SW) && (ox1 != {XW{1'b0}}) && (ox1 <= X_WOUT) && (xph < X_PWS);
+    wire end0x = in0x && (xph == X_PWS1);
     wire in1y  = (oy1 < Y_HOUT) && (yph < Y_PH);
     wire end1y = in1y && (yph == Y_PH1);
     wire fst1y = in1y && (yph == {YW{1'b0}});
-    wire in0y  = (oy1 != {YW{1'b0}}) && (oy1 <= Y_HOUT) && (yph + Y_SH < Y_PH);
-    wire end0y = in0y && (yph + Y_SH == Y_PH1);
+    wire in0y  = (PH > SH) && (oy1 != {YW{1'b0}}) && (oy1 <= Y_HOUT) && (yph < Y_PHS);
+    wire end0y = in0y && (yph == Y_PHS1);
 
-    // ------------------------------------------------------------------ stage 0: horizontal
-    /* verilator lint_off WIDTHEXPAND */
-    wire [LW-1:0] px = pix[k * LW +: LW];
-    /* verilator lint_on WIDTHEXPAND */
-    reg  [LW-1:0] hs0 [0:NCH-1];              // running max of the pool column in slot 0
-    reg  [LW-1:0] hs1 [0:NCH-1];              // ... slot 1
-    wire          s1  = ox1[0];               // slot of pool ox1; pool ox1-1 is in !s1
-    wire [LW-1:0] h_a = s1 ? hs1[k] : hs0[k]; // pool ox1
-    wire [LW-1:0] h_b = s1 ? hs0[k] : hs1[k]; // pool ox1-1
-    wire [LW-1:0] a1  = fst1x ? px : vmax(h_a, px);
-    wire [LW-1:0] a0  = vmax(h_b, px);
-    wire          we1 = issue && in1x && !end1x;
-    wire          we0 = issue && in0x && !end0x;
+    // ... registered with the pixel when it is accepted (flags of the pixel in pix)
+    reg          fI_we1, fI_we0, fI_fst1x, fI_end0x, fI_s1, fI_hemit;
+    reg          fI_fst1y, fI_in1y, fI_in0y, fI_end0y, fI_sy1, fI_vend;
+    reg [BW-1:0] b1I, b0I;                     // column address bases of pools ox1, ox1-1
     always @(posedge clk) begin
-        if (s1 ? we0 : we1) hs0[k] <= s1 ? a0 : a1;
-        if (s1 ? we1 : we0) hs1[k] <= s1 ? a1 : a0;
+        if (take) begin
+            fI_we1   <= in1x && !end1x;
+            fI_we0   <= in0x && !end0x;
+            fI_fst1x <= fst1x;
+            fI_end0x <= end0x;
+            fI_s1    <= ox1[0];
+            fI_hemit <= end1x || end0x;
+            fI_fst1y <= fst1y;
+            fI_in1y  <= in1y;
+            fI_in0y  <= in0y;
+            fI_end0y <= end0y;
+            fI_sy1   <= oy1[0];
+            fI_vend  <= end1y || end0y;
+            b1I      <= base1;
+            b0I      <= base0;
+        end
     end
-    wire          hemit = end1x || end0x;     // a pool column ends at this pixel
-    wire [LW-1:0] hv    = end0x ? a0 : a1;
+
+    // ------------------------------------------------------------------ stage H: horizontal
+    (* shreg_extract = "no" *)
+    reg           vH, lastH, we1H, we0H, fst1xH, end0xH, s1H, hemitH;
+    reg           fst1yH, in1yH, in0yH, end0yH, sy1H, vendH;
+    reg  [KW_-1:0] kH;
+    reg  [LW-1:0] pxH;
+    reg  [AW-1:0] raddrH;
     /* verilator lint_off WIDTHEXPAND */
     /* verilator lint_off WIDTHTRUNC */
-    wire [AW-1:0] raddr = (end0x ? base1 - B_NCH : base1) + k;
+    wire [AW-1:0] raddrI = (fI_end0x ? b0I : b1I) + k;   // the pool column ending here
     /* verilator lint_on WIDTHTRUNC */
     /* verilator lint_on WIDTHEXPAND */
-    wire          re    = issue && hemit;
-
-    // ------------------------------------------------------------------ stage 1: vertical
-    reg           vB, fst1B, in1B, end1B, in0B, end0B, sy1B, lastB, fwdB;
-    reg  [LW-1:0] hvB;
-    reg  [AW-1:0] waddrB;
-    reg  [2*LW-1:0] fwd_data;
-    wire [2*LW-1:0] rd_ram;
-    wire [2*LW-1:0] rd = fwdB ? fwd_data : rd_ram;   // RAM read-during-write forwarding
-    wire [LW-1:0] v_a = sy1B ? rd[LW +: LW] : rd[0 +: LW];   // pool row oy1
-    wire [LW-1:0] v_b = sy1B ? rd[0 +: LW] : rd[LW +: LW];   // pool row oy1-1
-    wire [LW-1:0] b1  = fst1B ? hvB : vmax(v_a, hvB);
-    wire [LW-1:0] b0  = vmax(v_b, hvB);
-    wire [LW-1:0] n_a = (in1B && !end1B) ? b1 : v_a;
-    wire [LW-1:0] n_b = (in0B && !end0B) ? b0 : v_b;
-    wire [2*LW-1:0] wdata = sy1B ? {n_a, n_b} : {n_b, n_a};
-    wire          vemit = vB && (end1B || end0B);
-    wire [LW-1:0] vout  = end0B ? b0 : b1;
-    wire          done  = vemit && lastB;      // last chunk of an output pixel
-    assign stall = done && p_tvalid && !p_tready;
-    wire          we    = vB && adv;
-
-    ram_sdp #(.WIDTH(2 * LW), .DEPTH(DEP), .STYLE(RAM_STYLE)) u_cols (
-        .clk(clk), .we(we), .waddr(waddrB), .wdata(wdata),
-        .re(re), .raddr(raddr), .rdata(rd_ram)
-    );
-
     always @(posedge clk) begin
-        if (rst) begin
-            vB <= 1'b0;
+        if (rst_q) vH <= 1'b0;
+        else if (adv) vH <= issue;
+        if (adv) begin
+            lastH  <= last_k;
+            we1H   <= fI_we1;
+            we0H   <= fI_we0;
+            fst1xH <= fI_fst1x;
+            end0xH <= fI_end0x;
+            s1H    <= fI_s1;
+            hemitH <= fI_hemit;
+            fst1yH <= fI_fst1y;
+            in1yH  <= fI_in1y;
+            in0yH  <= fI_in0y;
+            end0yH <= fI_end0y;
+            sy1H   <= fI_sy1;
+            vendH  <= fI_vend;
+            kH     <= k;
+            pxH    <= pix[LW-1:0];
+            raddrH <= raddrI;
+        end
+    end
+
+    wire [LW-1:0] h_a, h_b;                   // running maxima of pools ox1 / ox1-1, chunk kH
+    wire [LW-1:0] a1  = fst1xH ? pxH : vmax(h_a, pxH);
+    wire [LW-1:0] a0  = vmax(h_b, pxH);
+    wire          we1 = adv && vH && we1H;
+    wire          we0 = adv && vH && we0H;
+    wire          hw0 = s1H ? we0 : we1;
+    wire          hw1 = s1H ? we1 : we0;
+    wire [LW-1:0] hd0 = s1H ? a0 : a1;
+    wire [LW-1:0] hd1 = s1H ? a1 : a0;
+    generate
+        if (NCH > 1) begin : g_hram
+            // read one cycle ahead (address k in the issue stage): chunk k is written in
+            // stage H at least one cycle before the next pixel's issue stage reads it
+            reg [LW-1:0] hs0 [0:NCH-1];
+            reg [LW-1:0] hs1 [0:NCH-1];
+            reg [LW-1:0] ra, rb;
+            always @(posedge clk) begin
+                if (hw0) hs0[kH] <= hd0;
+                if (hw1) hs1[kH] <= hd1;
+                if (adv) begin
+                    ra <= fI_s1 ? hs1[k] : hs0[k];
+                    rb <= fI_s1 ? hs0[k] : hs1[k];
+                end
+            end
+            assign h_a = ra;
+            assign h_b = rb;
+        end else begin : g_hreg
+            reg [LW-1:0] hs0, hs1;
+            always @(posedge clk) begin
+                if (hw0) hs0 <= hd0;
+                if (hw1) hs1 <= hd1;
+            end
+            assign h_a = s1H ? hs1 : hs0;
+            assign h_b = s1H ? hs0 : hs1;
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_k = |kH;
+            /* verilator lint_on UNUSEDSIGNAL */
+        end
+    endgenerate
+    wire [LW-1:0] hv = end0xH ? a0 : a1;      // the pool column ending at this pixel
+    wire          re = adv && vH && hemitH;
+
+    // ------------------------------------------------------------------ stages V1, V2: vertical
+    // (flags fan out to a LANES*DATA_W datapath: flip-flops, not shift-register LUTs)
+    (* shreg_extract = "no" *)
+    reg           vV1, lastV1, fst1yV1, in1yV1, in0yV1, end0yV1, sy1V1, vendV1;
+    reg  [LW-1:0] hvV1;
+    reg  [AW-1:0] aV1;
+    (* shreg_extract = "no" *)
+    reg           vV2, emitV2, fst1yV2, in1yV2, in0yV2, end0yV2, sy1V2;
+    reg  [LW-1:0] hvV2;
+    reg  [AW-1:0] aV2;
+    reg  [2*LW-1:0] rdV2;
+    wire [2*LW-1:0] rd_ram;
+    wire [2*LW-1:0] wdata;
+    always @(posedge clk) begin
+        if (rst_q) begin
+            vV1 <= 1'b0;
+            vV2 <= 1'b0;
+            emitV2 <= 1'b0;
+            doneV  <= 1'b0;
+            // (reset only so that no tool packs these flag chains into shift-register LUTs)
+            fst1yV2 <= 1'b0;
+            in1yV2  <= 1'b0;
+            in0yV2  <= 1'b0;
+            end0yV2 <= 1'b0;
+            sy1V2   <= 1'b0;
         end else if (adv) begin
-            vB <= re;
+            fst1yV2 <= fst1yV1;
+            in1yV2  <= in1yV1;
+            in0yV2  <= in0yV1;
+            end0yV2 <= end0yV1;
+            sy1V2   <= sy1V1;
+            vV1 <= vH && hemitH;
+            vV2 <= vV1;
+            emitV2 <= vV1 && vendV1;
+            doneV  <= vV1 && vendV1 && lastV1;
         end
         if (adv) begin
-            fst1B  <= fst1y;
-            in1B   <= in1y;
-            end1B  <= end1y;
-            in0B   <= in0y;
-            end0B  <= end0y;
-            sy1B   <= oy1[0];
-            lastB  <= last_k;
-            hvB    <= hv;
-            waddrB <= raddr;
-            fwdB   <= we && (waddrB == raddr);
-            fwd_data <= wdata;
+            lastV1  <= lastH;
+            fst1yV1 <= fst1yH;
+            in1yV1  <= in1yH;
+            in0yV1  <= in0yH;
+            end0yV1 <= end0yH;
+            sy1V1   <= sy1H;
+            vendV1  <= vendH;
+            hvV1    <= hv;
+            aV1     <= raddrH;
+            hvV2    <= hvV1;
+            aV2     <= aV1;
+            rdV2    <= rd_ram;
         end
     end
 
-    // ------------------------------------------------------------------ output
+    ram_sdp #(.WIDTH(2 * LW), .DEPTH(DEP), .STYLE(RAM_STYLE)) u_cols (
+        .clk(clk), .we(adv && vV2), .waddr(aV2), .wdata(wdata),
+        .re(re), .raddr(raddrH), .rdata(rd_ram)
+    );
+
+    // the word as last written: a word is read again (next row, same column) W*NCH cycles
+    // later; the write comes 2 cycles after the read, so W*NCH <= 2 needs forwarding
+    wire [2*LW-1:0] rd;
+    generate
+        if (W * NCH <= 2) begin : g_fwd
+            reg            m1, m2, wv1;
+            reg [AW-1:0]   wa1;
+            reg [2*LW-1:0] wd1, wd2;
+            always @(posedge clk) begin
+                if (rst_q) begin
+                    m1 <= 1'b0;
+                    m2 <= 1'b0;
+                    wv1 <= 1'b0;
+                end else if (adv) begin
+                    m1  <= vV2 && (aV2 == aV1);       // V1 reads what V2 writes now
+                    m2  <= wv1 && (wa1 == aV1);       // ... or what V2 wrote a cycle ago
+                    wv1 <= vV2;
+                end
+                if (adv) begin
+                    wa1 <= aV2;
+                    wd1 <= wdata;
+                    wd2 <= wd1;
+                end
+            end
+            assign rd = m1 ? wd1 : m2 ? wd2 : rdV2;
+        end else begin : g_nofwd
+            assign rd = rdV2;
+        end
+    endgenerate
+
+    wire [LW-1:0] v_a = sy1V2 ? rd[LW +: LW] : rd[0 +: LW];   // pool row oy1
+    wire [LW-1:0] v_b = sy1V2 ? rd[0 +: LW] : rd[LW +: LW];   // pool row oy1-1
+    wire [LW-1:0] b1  = fst1yV2 ? hvV2 : vmax(v_a, hvV2);
+    wire [LW-1:0] b0  = vmax(v_b, hvV2);
+    // a pool that ends may keep its updated value: its slot is rewritten (fst) before reuse
+    wire [LW-1:0] n_a = in1yV2 ? b1 : v_a;
+    wire [LW-1:0] n_b = in0yV2 ? b0 : v_b;
+    assign wdata = sy1V2 ? {n_a, n_b} : {n_b, n_a};
+    wire [LW-1:0] vout = end0yV2 ? b0 : b1;
+
+    // ------------------------------------------------------------------ output register, FIFO
+    reg  [C*DATA_W-1:0] p_tdata;
+    reg                 p_tvalid;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire                p_tready;               // always high when p is valid (credits)
+    /* verilator lint_on UNUSEDSIGNAL */
     generate
         if (NCH > 1) begin : g_obuf
-            reg [(NCH-1)*LW-1:0] obuf;            // chunks 0..NCH-2 of the pixel being built
-            reg [KW_-1:0] kB;
-            always @(posedge clk) if (adv) kB <= k;
-            genvar j;
-            for (j = 0; j < NCH - 1; j = j + 1) begin : g_chunk
-                /* verilator lint_off WIDTHTRUNC */
-                localparam [KW_-1:0] K_J = j;
-                /* verilator lint_on WIDTHTRUNC */
+            // chunks 0..NCH-2 of the pixel being built, shifted in from the top
+            reg [(NCH-1)*LW-1:0] obuf;
+            if (NCH > 2) begin : g_sh
                 always @(posedge clk)
-                    if (adv && vemit && kB == K_J) obuf[j*LW +: LW] <= vout;
+                    if (adv && emitV2) obuf <= {vout, obuf[(NCH-1)*LW-1:LW]};
+            end else begin : g_one
+                always @(posedge clk)
+                    if (adv && emitV2) obuf <= vout;
             end
-            always @(posedge clk) if (adv && done) p_tdata <= {vout, obuf};
+            always @(posedge clk) if (adv && doneV) p_tdata <= {vout, obuf};
         end else begin : g_direct
-            always @(posedge clk) if (adv && done) p_tdata <= vout;
+            always @(posedge clk) if (adv && doneV) p_tdata <= vout;
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_emit = emitV2;                // one chunk: done == emit
+            /* verilator lint_on UNUSEDSIGNAL */
         end
     endgenerate
 
+    reg  [NW-1:0] cnt;                          // pixels in p and the FIFO
+    wire          inc = adv && doneV;
+    wire          dec = m_tvalid && m_tready;
+    /* verilator lint_off WIDTHEXPAND */
+    wire [NW-1:0] cnt_nx = cnt + inc - dec;
+    /* verilator lint_on WIDTHEXPAND */
     always @(posedge clk) begin
-        if (rst) p_tvalid <= 1'b0;
-        else if (adv && done) p_tvalid <= 1'b1;
-        else if (p_tready) p_tvalid <= 1'b0;
+        if (rst_q) begin
+            p_tvalid <= 1'b0;
+            cnt      <= {NW{1'b0}};
+            full     <= 1'b0;
+        end else begin
+            if (inc) p_tvalid <= 1'b1;
+            else if (p_tready) p_tvalid <= 1'b0;
+            cnt  <= cnt_nx;
+            full <= (cnt_nx >= N_FD);
+        end
     end
 
-    generate
-        if (OUT_FIFO > 0) begin : g_fifo
-            fifo #(.WIDTH(C * DATA_W), .DEPTH(OUT_FIFO)) u_out (
-                .clk(clk), .rst(rst),
-                .s_tdata(p_tdata), .s_tvalid(p_tvalid), .s_tready(p_tready),
-                .m_tdata(m_tdata), .m_tvalid(m_tvalid), .m_tready(m_tready)
-            );
-        end else begin : g_nofifo
-            assign m_tdata  = p_tdata;
-            assign m_tvalid = p_tvalid;
-            assign p_tready = m_tready;
-        end
-    endgenerate
+    fifo #(.WIDTH(C * DATA_W), .DEPTH(FD)) u_out (
+        .clk(clk), .rst(rst),                      // (fifo registers it itself)
+        .s_tdata(p_tdata), .s_tvalid(p_tvalid), .s_tready(p_tready),
+        .m_tdata(m_tdata), .m_tvalid(m_tvalid), .m_tready(m_tready)
+    );
 endmodule
 `default_nettype wire

@@ -1,7 +1,10 @@
 // rom: synchronous-read ROM initialised by $readmemh(FILE). One word per line in FILE, hex,
-// word 0 first. Synchronous read with enable (data holds while en is low), so Yosys/Vivado
-// map it to block RAM (or LUT RAM when small). STYLE: "auto", "block", "distributed" or
-// "logic" sets the rom_style attribute.
+// word 0 first. Two-cycle read: the memory's read register, then an output register (Vivado
+// packs it into the block RAM's DO_REG, or a LUT ROM's second FF stage), both enabled by en:
+// data = mem[addr presented at the second-to-last clock edge with en high] (tie en high in a
+// pipeline that never stalls: data follows addr by 2 cycles). So Yosys/Vivado map it to block
+// RAM (or LUT RAM when small). STYLE: "auto", "block", "distributed" or "logic" sets the
+// rom_style attribute.
 `default_nettype none
 module rom #(
     parameter integer WIDTH = 8,
@@ -16,24 +19,27 @@ module rom #(
     output reg  [WIDTH-1:0] data
 );
     // (string parameter compares: widths differ by design)
+    reg [WIDTH-1:0] rd;   // read register (block RAM output latch)
+    always @(posedge clk) if (en) data <= rd;
+
     /* verilator lint_off WIDTHEXPAND */
     generate
         if (STYLE == "block") begin : g_block
             (* rom_style = "block" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
             initial $readmemh(FILE, mem);
-            always @(posedge clk) if (en) data <= mem[addr];
+            always @(posedge clk) if (en) rd <= mem[addr];
         end else if (STYLE == "distributed") begin : g_dist
             (* rom_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
             initial $readmemh(FILE, mem);
-            always @(posedge clk) if (en) data <= mem[addr];
+            always @(posedge clk) if (en) rd <= mem[addr];
         end else if (STYLE == "logic") begin : g_logic
             (* rom_style = "logic" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
             initial $readmemh(FILE, mem);
-            always @(posedge clk) if (en) data <= mem[addr];
+            always @(posedge clk) if (en) rd <= mem[addr];
         end else begin : g_auto
             reg [WIDTH-1:0] mem [0:DEPTH-1];
             initial $readmemh(FILE, mem);
-            always @(posedge clk) if (en) data <= mem[addr];
+            always @(posedge clk) if (en) rd <= mem[addr];
         end
     endgenerate
     /* verilator lint_on WIDTHEXPAND */

@@ -22,9 +22,16 @@
 // HOUT*(JN-PL) cycles per frame, about one window per SW cycles. The write side takes one
 // pixel per cycle; it stalls only while LB rows are held (when the block is input-bound this
 // costs about one cycle per output row). Output row oy starts once input row
-// min(oy*SH-PT+KH-1, H-1) has been fully received (row granularity).
-// m_tdata/m_tvalid are registered. s_tready depends on registers only; m_tready only
-// stalls the read pipeline.
+// min(oy*SH-PT+KH-1, H-1) has been fully received (row granularity). A frame adds about 3
+// cycles (end of frame, release, restart); rows of a single column (WOUT == 1, KW-PL == 1)
+// take 2 cycles (blocks.window_frame_cycles).
+// Control timing: the quantities of the next output row (rows it needs, rows it releases,
+// its banks and padded rows) are registers kept from counters stepped by SH at each row
+// start, so the start decision is one compare of registers; releases reach the row count
+// one cycle later (a row start is never decided in the cycle after a release). Read data is
+// registered once more before the bank select (BRAM output register). m_tdata/m_tvalid are
+// registered; s_tready is one LUT of registers; m_tready only stalls the read pipeline.
+// Latency: blocks.window_latency. The reset is registered locally.
 `default_nettype none
 module window #(
     parameter integer H      = 8,
@@ -60,40 +67,58 @@ module window #(
     localparam integer XW   = (W > 1) ? $clog2(W) : 1;
     localparam integer NW   = $clog2(H + W + PT + PB + PL + PR + KH + KW + SH + SW + LB + 4) + 2;
 
+    localparam integer IW   = $clog2(JN + 2) + 1;   // issued column counter
+    localparam integer EW_  = $clog2(KW + SW + 1) + 1;
+    localparam integer LOE  = ((HOUT - 1) * SH - PT > 0) ? (HOUT - 1) * SH - PT : 0;
+
     /* verilator lint_off WIDTHTRUNC */
     localparam signed [NW-1:0] N_H     = H;
     localparam signed [NW-1:0] N_HM1   = H - 1;
     localparam signed [NW-1:0] N_PT    = PT;
     localparam signed [NW-1:0] N_SH    = SH;
-    localparam signed [NW-1:0] N_SW    = SW;
     localparam signed [NW-1:0] N_KH1   = KH - 1;
-    localparam signed [NW-1:0] N_KW1   = KW - 1;
-    localparam signed [NW-1:0] N_PL    = PL;
-    localparam signed [NW-1:0] N_PLW   = PL + W;
-    localparam signed [NW-1:0] N_JN1   = JN - 1;
     localparam signed [NW-1:0] N_HOUT1 = HOUT - 1;
     localparam        [BW:0]   B_LB    = LB;
+    localparam        [BW:0]   B_H     = H;            // used only when H < LB
+    localparam        [BW:0]   B_SH    = SH;
+    localparam        [BW:0]   B_END   = H - LOE;      // rows released at the end of a frame
+    localparam        [BW:0]   B_MPT   = (LB - PT % LB) % LB;
+    localparam        [BW:0]   B_HM    = H % LB;
+    localparam        [BW:0]   B_HPT   = ((H - PT) % LB + LB) % LB;
     localparam        [BW-1:0] B_LAST  = LB - 1;
-    localparam        [XW-1:0] X_LAST  = W - 1;
+    localparam        [XW-1:0] X_LAST1 = W - 2;
+    localparam        [IW-1:0] I_LAST1 = JN - 2 - PL;
+    localparam        [IW-1:0] I_WM1   = W - 1;
+    localparam        [EW_-1:0] E_FIRST = KW - 1 - PL;
+    localparam        [EW_-1:0] E_SW1   = SW - 1;
     /* verilator lint_on WIDTHTRUNC */
+
+    reg rst_q;
+    always @(posedge clk) rst_q <= rst;
 
     // ------------------------------------------------------------------ write side
     reg  [XW-1:0] wx;
+    reg           wx_last;   // wx == W-1
     reg  [BW-1:0] wbank;
     reg  [BW:0]   rows;      // complete rows held in the line buffers
-    wire [BW:0]   rel;       // rows released by the read side this cycle
+    reg  [BW:0]   rel;       // rows released by the read side (registered: one cycle late)
+    reg           rel_nz;    // rel != 0: rows goes down at this edge, a row may complete
 
-    assign s_tready = (rows < B_LB);
+    assign s_tready = (rows < B_LB) || rel_nz;
     wire wr     = s_tvalid && s_tready;
-    wire wr_row = wr && (wx == X_LAST);
+    wire wr_row = wr && wx_last;
 
     always @(posedge clk) begin
-        if (rst) begin
-            wx    <= {XW{1'b0}};
-            wbank <= {BW{1'b0}};
-            rows  <= {(BW+1){1'b0}};
+        if (rst_q) begin
+            wx      <= {XW{1'b0}};
+            wx_last <= (W == 1);
+            wbank   <= {BW{1'b0}};
+            rows    <= {(BW+1){1'b0}};
         end else begin
-            if (wr) wx <= wr_row ? {XW{1'b0}} : wx + 1'b1;
+            if (wr) begin
+                wx      <= wx_last ? {XW{1'b0}} : wx + 1'b1;
+                wx_last <= (W == 1) || (!wx_last && (wx == X_LAST1));
+            end
             if (wr_row) wbank <= (wbank == B_LAST) ? {BW{1'b0}} : wbank + 1'b1;
             rows <= rows + {{BW{1'b0}}, wr_row} - rel;
         end
@@ -101,123 +126,161 @@ module window #(
 
     // ------------------------------------------------------------------ read side control
     localparam [1:0] S_WAIT = 2'd0, S_RUN = 2'd1, S_FEND = 2'd2;
-    reg        [1:0]    st;
-    reg signed [NW-1:0] oy, iy0, lo, jx, ecol;
-    reg        [BW-1:0] rbase;
+    reg [1:0] st;
 
-    // pipeline stall: stage B holds a completed window the output register cannot take
-    reg  vB, emitB, colpadB, firstB;
-    reg  [KH-1:0]    rowpadB;
-    reg  [KH*BW-1:0] rowselB;
-    wire stall = vB && emitB && m_tvalid && !m_tready;
-    wire adv   = !stall;
-    wire issue = adv && (st == S_RUN);
-
-    wire last_col  = (jx == N_JN1);
-    wire last_row  = (oy == N_HOUT1);
-    wire row_end   = issue && last_col;
-
-    // Can output row with first input row iy_c start? (rows iy_c .. min(iy_c+KH-1, H-1)
-    // complete). Checked in S_WAIT for the current row, and in the last column of a row for
-    // the next one (so consecutive rows run back to back).
-    wire signed [NW-1:0] rows_s = {{(NW-BW-1){1'b0}}, rows};
-    wire signed [NW-1:0] iy_c   = (st == S_RUN) ? iy0 + N_SH : iy0;
-    wire signed [NW-1:0] hi_a   = iy_c + N_KH1;
-    wire signed [NW-1:0] hi     = (hi_a < N_HM1) ? hi_a : N_HM1;
-    wire                 can_go = (rows_s >= hi - lo + 1);
-    wire                 go     = ((st == S_WAIT) || (row_end && !last_row)) && can_go;
-    wire                 ok_end = (st == S_FEND) && (rows_s >= N_H - lo);
-    wire signed [NW-1:0] rel_go = (iy_c > lo) ? iy_c - lo : {NW{1'b0}};
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [NW-1:0] rel_s  = go ? rel_go : ok_end ? N_H - lo : {NW{1'b0}};
-    /* verilator lint_on UNUSEDSIGNAL */
-    assign rel = rel_s[BW:0];
-
-    // rbase advanced by rel (rel <= LB)
-    wire [BW:0] rb_sum  = {1'b0, rbase} + rel;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [BW:0] rb_wrap = (rb_sum >= B_LB) ? rb_sum - B_LB : rb_sum;
-    wire signed [NW-1:0] ix = jx - N_PL;
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire colpad = (jx >= N_PLW);          // left padding columns are never issued
-    wire emit   = (jx == ecol);
-    wire first  = (jx == N_PL);
-
-    // per kernel row: bank and padding (constant during an output row)
-    wire [KH-1:0]    rowpad;
-    wire [KH*BW-1:0] rowsel;
+    // next output row to start: iyn = its first input row (oy*SH-PT), iyp = iyn - SH (the
+    // previous row's, whose max(iyp, 0) is the first row held before the start), hin = its
+    // last row iyn+KH-1, cab = hin + 1, cba = H - iyp, bot = H-1 - hin; bkn = bank of row iyn
+    // (mod LB); oyn its index. Rows needed: min(hin, H-1) - max(iyp, 0) + 1; released at
+    // the start: max(iyn, 0) - max(iyp, 0).
+    reg signed [NW-1:0] iyn, iyp, cab, cba, bot, oyn;
+    reg        [BW-1:0] bkn, fb;                  // fb: bank of row 0 of this frame
+    // derived one cycle later (row starts are at least two cycles apart)
+    reg        [BW:0]   need_n, rel_n;
+    reg        [KH-1:0] rowpad_n;
+    reg        [KH*BW-1:0] rowsel_n;
+    reg                 lastrow_n;
+    always @(posedge clk) begin
+        need_n    <= iyp[NW-1] ? (bot[NW-1] ? B_H : cab[BW:0])
+                               : (bot[NW-1] ? cba[BW:0] : B_LB);
+        rel_n     <= !iyp[NW-1] ? B_SH : iyn[NW-1] ? {(BW+1){1'b0}} : iyn[BW:0];
+        lastrow_n <= (oyn == N_HOUT1);
+    end
     genvar ky, kx, b;
     generate
-        for (ky = 0; ky < KH; ky = ky + 1) begin : g_rowsel
+        for (ky = 0; ky < KH; ky = ky + 1) begin : g_rown
             /* verilator lint_off WIDTHTRUNC */
-            localparam signed [NW-1:0] N_KY = ky;
+            localparam signed [NW-1:0] N_MKY = -ky;
+            localparam signed [NW-1:0] N_BKY = H - 1 - ky;
+            localparam        [BW:0]   B_KY  = ky;
             /* verilator lint_on WIDTHTRUNC */
-            wire signed [NW-1:0] iy = iy0 + N_KY;
             /* verilator lint_off UNUSEDSIGNAL */
-            wire signed [NW-1:0] d  = iy - lo;     // 0..LB-1 for rows inside the image
+            wire [BW:0] s = {1'b0, bkn} + B_KY;
             /* verilator lint_on UNUSEDSIGNAL */
-            wire [BW:0] s  = {1'b0, rbase} + d[BW:0];
-            /* verilator lint_off UNUSEDSIGNAL */
-            wire [BW:0] sw = (s >= B_LB) ? s - B_LB : s;
-            /* verilator lint_on UNUSEDSIGNAL */
-            assign rowpad[ky] = (iy < 0) || (iy > N_HM1);
-            assign rowsel[ky*BW +: BW] = sw[BW-1:0];
+            always @(posedge clk) begin
+                rowpad_n[ky] <= (iyn < N_MKY) || (iyn > N_BKY);
+                rowsel_n[ky*BW +: BW] <= (s >= B_LB) ? s[BW-1:0] - B_LB[BW-1:0] : s[BW-1:0];
+            end
         end
     endgenerate
 
+    // current row and column
+    reg  [KH-1:0]    rowpad_c;
+    reg  [KH*BW-1:0] rowsel_c;
+    reg              lastrow_c;
+    reg  [IW-1:0]    ix;                           // input column of the issued column
+    reg              lastc, colpad, first;
+    reg  [EW_-1:0]   ecnt;                         // columns to the next window end
+    reg              relp;                         // a release is in flight
+
+    // pipeline stall: stage C holds a completed window the output register cannot take
+    reg  vB, emitB, colpadB, firstB, vC, emitC, colpadC, firstC;
+    reg  [KH-1:0]    rowpadB, rowpadC;
+    reg  [KH*BW-1:0] rowselB, rowselC;
+    wire stall = vC && emitC && m_tvalid && !m_tready;
+    wire adv   = !stall;
+    wire issue = adv && (st == S_RUN);
+    wire row_end = issue && lastc;
+    wire emit    = (ecnt == {EW_{1'b0}});
+
+    wire can_go = (rows >= need_n);
+    wire go     = !relp && can_go && ((st == S_WAIT) || (row_end && !lastrow_c));
+    wire ok_end = !relp && (st == S_FEND) && (rows >= B_END);
+
+    // (b + c) mod LB for b < LB, c < LB
+    function [BW-1:0] bmod(input [BW-1:0] bb, input [BW:0] c);
+        reg [BW+1:0] t;
+        begin
+            t = {2'b00, bb} + {1'b0, c};
+            bmod = (t >= {1'b0, B_LB}) ? t[BW-1:0] - B_LB[BW-1:0] : t[BW-1:0];
+        end
+    endfunction
+
     always @(posedge clk) begin
-        if (rst) begin
+        if (rst_q) begin
             st    <= S_WAIT;
-            oy    <= {NW{1'b0}};
-            iy0   <= -N_PT;
-            lo    <= {NW{1'b0}};
-            jx    <= N_PL;
-            ecol  <= N_KW1;
-            rbase <= {BW{1'b0}};
+            rel   <= {(BW+1){1'b0}};
+            rel_nz <= 1'b0;
+            relp  <= 1'b1;
+            fb    <= {BW{1'b0}};
+            bkn   <= bmod({BW{1'b0}}, B_MPT);
+            iyn   <= -N_PT;
+            iyp   <= -N_PT - N_SH;
+            cab   <= N_KH1 - N_PT + 1;
+            cba   <= N_H + N_PT + N_SH;
+            bot   <= N_HM1 - N_KH1 + N_PT;
+            oyn   <= {NW{1'b0}};
             vB    <= 1'b0;
-            emitB <= 1'b0;
-            colpadB <= 1'b0;
-            firstB  <= 1'b0;
-            rowpadB <= {KH{1'b0}};
-            rowselB <= {(KH*BW){1'b0}};
+            vC    <= 1'b0;
         end else begin
-            rbase <= rb_wrap[BW-1:0];
-            if (go) lo <= lo + rel_go;
+            rel  <= go ? rel_n : ok_end ? B_END : {(BW+1){1'b0}};
+            rel_nz <= (go && (rel_n != {(BW+1){1'b0}})) || ok_end;
+            relp <= go || ok_end;
+            if (go) begin
+                iyn <= iyn + N_SH;
+                iyp <= iyp + N_SH;
+                cab <= cab + N_SH;
+                cba <= cba - N_SH;
+                bot <= bot - N_SH;
+                oyn <= oyn + 1'b1;
+                bkn <= bmod(bkn, B_SH);
+            end else if (ok_end) begin
+                fb  <= bmod(fb, B_HM);
+                bkn <= bmod(fb, B_HPT);
+                iyn <= -N_PT;
+                iyp <= -N_PT - N_SH;
+                cab <= N_KH1 - N_PT + 1;
+                cba <= N_H + N_PT + N_SH;
+                bot <= N_HM1 - N_KH1 + N_PT;
+                oyn <= {NW{1'b0}};
+            end
             case (st)
                 S_WAIT: if (go) st <= S_RUN;
-                S_RUN: if (issue) begin
-                    if (emit) ecol <= ecol + N_SW;
-                    if (last_col) begin
-                        jx   <= N_PL;
-                        ecol <= N_KW1;
-                        oy   <= oy + 1;
-                        iy0  <= iy0 + N_SH;
-                        st   <= last_row ? S_FEND : go ? S_RUN : S_WAIT;
-                    end else begin
-                        jx <= jx + 1;
-                    end
-                end
-                S_FEND: if (ok_end) begin
-                    lo  <= {NW{1'b0}};
-                    oy  <= {NW{1'b0}};
-                    iy0 <= -N_PT;
-                    st  <= S_WAIT;
-                end
+                S_RUN:  if (row_end) st <= lastrow_c ? S_FEND : go ? S_RUN : S_WAIT;
+                S_FEND: if (ok_end) st <= S_WAIT;
                 default: st <= S_WAIT;
             endcase
             if (adv) begin
-                vB      <= issue;
-                emitB   <= emit;
-                colpadB <= colpad;
-                firstB  <= first;
-                rowpadB <= rowpad;
-                rowselB <= rowsel;
+                vB <= issue;
+                vC <= vB;
             end
+        end
+        if (go) begin
+            rowpad_c  <= rowpad_n;
+            rowsel_c  <= rowsel_n;
+            lastrow_c <= lastrow_n;
+            ix     <= {IW{1'b0}};
+            lastc  <= (JN - 1 - PL == 0);
+            colpad <= 1'b0;
+            first  <= 1'b1;
+            ecnt   <= E_FIRST;
+        end else if (issue) begin
+            ix     <= ix + 1'b1;
+            lastc  <= (ix == I_LAST1);
+            /* verilator lint_off UNSIGNED */
+            colpad <= (ix >= I_WM1);                // (constant when W == 1)
+            /* verilator lint_on UNSIGNED */
+            first  <= 1'b0;
+            ecnt   <= emit ? E_SW1 : ecnt - 1'b1;
+        end
+        if (adv) begin
+            emitB   <= emit;
+            colpadB <= colpad;
+            firstB  <= first;
+            rowpadB <= rowpad_c;
+            rowselB <= rowsel_c;
+            emitC   <= emitB;
+            colpadC <= colpadB;
+            firstC  <= firstB;
+            rowpadC <= rowpadB;
+            rowselC <= rowselB;
         end
     end
 
     // ------------------------------------------------------------------ line buffers
     wire [LB*PXW-1:0] rd;
+    reg  [LB*PXW-1:0] rdq;                         // stage C: read data registered
+    always @(posedge clk) if (adv) rdq <= rd;
     generate
         for (b = 0; b < LB; b = b + 1) begin : g_bank
             /* verilator lint_off WIDTHTRUNC */
@@ -231,19 +294,19 @@ module window #(
         end
     endgenerate
 
-    // ------------------------------------------------------------------ stage B: column, window
+    // ------------------------------------------------------------------ stage C: column, window
     wire [COLW-1:0] ncol;
     generate
         for (ky = 0; ky < KH; ky = ky + 1) begin : g_col
-            wire [BW-1:0] sel = rowselB[ky*BW +: BW];
+            wire [BW-1:0] sel = rowselC[ky*BW +: BW];
             reg  [PXW-1:0] px;
             integer i;
             always @* begin
                 px = {PXW{1'b0}};
                 for (i = 0; i < LB; i = i + 1)
-                    if (sel == i[BW-1:0]) px = rd[i*PXW +: PXW];
+                    if (sel == i[BW-1:0]) px = rdq[i*PXW +: PXW];
             end
-            assign ncol[ky*PXW +: PXW] = (colpadB || rowpadB[ky]) ? {PXW{1'b0}} : px;
+            assign ncol[ky*PXW +: PXW] = (colpadC || rowpadC[ky]) ? {PXW{1'b0}} : px;
         end
     endgenerate
 
@@ -253,18 +316,18 @@ module window #(
         if (KW > 1) begin : g_wreg
             reg  [(KW-1)*COLW-1:0] wreg;
             // the first column issued in a row is column PL: older columns are left padding
-            wire [(KW-1)*COLW-1:0] wcur = firstB ? {((KW-1)*COLW){1'b0}} : wreg;
+            wire [(KW-1)*COLW-1:0] wcur = firstC ? {((KW-1)*COLW){1'b0}} : wreg;
             if (KW > 2) begin : g_shift
                 always @(posedge clk)
-                    if (adv && vB) wreg <= {ncol, wcur[(KW-1)*COLW-1:COLW]};
+                    if (adv && vC) wreg <= {ncol, wcur[(KW-1)*COLW-1:COLW]};
             end else begin : g_one
                 always @(posedge clk)
-                    if (adv && vB) wreg <= ncol;
+                    if (adv && vC) wreg <= ncol;
             end
             assign cols = {ncol, wcur};
         end else begin : g_nowreg
             /* verilator lint_off UNUSEDSIGNAL */
-            wire unused_first = firstB;  // KW == 1: no older columns
+            wire unused_first = firstC;  // KW == 1: no older columns
             /* verilator lint_on UNUSEDSIGNAL */
             assign cols = ncol;
         end
@@ -281,14 +344,14 @@ module window #(
     endgenerate
 
     always @(posedge clk) begin
-        if (rst) begin
+        if (rst_q) begin
             m_tvalid <= 1'b0;
-        end else if (adv && vB && emitB) begin
+        end else if (adv && vC && emitC) begin
             m_tvalid <= 1'b1;
         end else if (m_tready) begin
             m_tvalid <= 1'b0;
         end
-        if (adv && vB && emitB) m_tdata <= win;
+        if (adv && vC && emitC) m_tdata <= win;
     end
 endmodule
 `default_nettype wire
