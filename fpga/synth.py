@@ -26,7 +26,8 @@ WebAssembly Yosys cannot see host ``/tmp``). Yosys: ``$FPGA_YOSYS`` if set, else
 
 The flattened run's result is cached in ``rtl/synth_<board>_flat.json``, keyed by a SHA-256 of the RTL files (``*.v``, ``*.sv``, ``*.vh``, ``*.mem``, ``rtl.json``),
 the family, the options and the Yosys used; an unchanged project is answered instantly. Its
-Yosys log goes next to it; per-block logs sit beside the block cache entries.
+Yosys log goes next to it. The per-block report is written to ``rtl/synth_<board>.json``, with
+``rtl/synth_<board>.log`` naming each instance's block log in the block cache.
 """
 from __future__ import annotations
 
@@ -418,7 +419,7 @@ def _blocks_report(rtl, meta, board, uram, force, progress, yosys, timeout, jobs
         r["cells"].update(cells)
     out = []
     for r in list(rows.values()) + [other]:
-        if not r["instance"]:
+        if not r["instance"] and not (r is other and r["cells"]):
             continue
         res = resources(r.pop("cells"))
         r["instance"] = r["instance"][0] if len(r["instance"]) == 1 else sorted(r["instance"])
@@ -429,6 +430,12 @@ def _blocks_report(rtl, meta, board, uram, force, progress, yosys, timeout, jobs
            "uram_inference": uram, "flatten": False, "top": meta["top"],
            "total": resources(total), "per_layer": out, "cells": dict(sorted(total.items())),
            "distinct_blocks": len(results), "yosys_runs": n_run, "instances": len(insts)}
+    from .blocksynth import cache_dir
+    cache = cache_path(rtl, board.name, True)
+    cache.write_text(json.dumps({"raw": raw}, indent=1) + "\n")
+    cache.with_suffix(".log").write_text(
+        "".join(f"{i.name}: {results[i.key]['module']} -> {cache_dir() / (i.key + '.log')}\n"
+                for i in insts))
     rep = _report(raw, board, meta, cached=(n_run == 0), per_layer=True)
     rep.update(method="per-block synthesis (one Yosys run per distinct block configuration, "
                       "cached by content), summed over the top's instances",

@@ -377,7 +377,7 @@ def test_build_without_vivado_writes_scripts_and_exits_3(tmp_path, capsys, monke
     (lambda p: (p / "rtl" / "extra.v").write_text("module lonely(); endmodule\n"),
      ["--from", "rtl"], "cannot tell the RTL top module"),
     (lambda p: [f.unlink() for f in (p / "rtl").iterdir()], ["--from", "rtl"], "no Verilog"),
-    (lambda p: None, ["--clock-mhz", "0"], "--clock-mhz"),
+    (lambda p: None, ["--clock-mhz", "0"], "--clock must be in 1..1000 MHz"),
 ])
 def test_build_bad_project(tmp_path, capsys, setup, args, msg):
     project = helpers.make_project(tmp_path)
