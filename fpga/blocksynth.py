@@ -273,7 +273,7 @@ def _run_one(argv: list, rtl: Path, top: str, job: Job, family: str, uram: bool,
 def _top_module(net: dict) -> str:
     mods = net.get("modules", {})
     for name, m in mods.items():
-        if str(m.get("attributes", {}).get("top", "0")).strip("0") not in ("",):
+        if str(m.get("attributes", {}).get("top", "0")).strip("0"):
             return name
     return next(iter(mods))
 

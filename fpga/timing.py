@@ -141,8 +141,7 @@ def speed_factor(board) -> float:
     """Delay derating of the part's speed grade relative to the table's grade (xc7: -1,
     xcup: -2). UltraScale+ -1 parts are about 12% slower than -2 (DS925's block Fmax
     tables: e.g. DSP48E2 891 vs 775 MHz); 7-series -2 about 12% faster than -1 (DS187)."""
-    m = re.search(r"-(\d)(L?V?)?(-[a-z])?$", board.part.lower()) or \
-        re.search(r"-(\d)", board.part.lower())
+    m = re.search(r"-(\d)", board.part.lower())
     grade = int(m.group(1)) if m else None
     if board.family == "xcup":
         return {1: 1.12, 2: 1.0, 3: 0.9}.get(grade, 1.0)
@@ -187,7 +186,6 @@ def timing_report(project, board, clock_mhz: float | None = None, jobs: int | No
     top_inputs = {"rst", "ap_rst_n", "ap_clk"} | {
         n for n in re.findall(r"input\s+wire\s+(?:\[[^\]]+\]\s*)?(\w+)", top_text)}
     between = compose(insts, by_inst, top_text, board.family, top_inputs)
-    between["ns"] = round(between["ns"] * 1.0, 3)
     blocks, hist = [], Counter()
     for key, rep in per_key.items():
         names = [i.name for i in insts if i.key == key]
