@@ -39,7 +39,7 @@ from pathlib import Path
 
 from .errors import FpgaError
 
-SCRIPT_VERSION = 1      # bump when the per-block script or what is stored changes
+SCRIPT_VERSION = 2      # bump when the per-block script or what is stored changes
 
 
 # ----------------------------------------------------------------------------- the top's netlist
@@ -209,6 +209,34 @@ def _param_text(v) -> str:
     return json.dumps(v) if isinstance(v, str) else str(int(v))
 
 
+def abc9_wire_ps(family: str) -> int:
+    """Wire delay (ps) ABC9 maps with: the net delay fpga/sta.py charges for a net of fanout 2,
+    in the units of the cell delays ABC9 is given (Yosys's xilinx/cells_sim.v, 7-series ps;
+    fpga/sta.py scales logic by ``scale`` for UltraScale+). synth_xilinx's own figure is 300 ps
+    for every family, so on UltraScale+ ABC9 sees routing as cheap next to LUTs and builds
+    chains of LUT2s (measured: the v1.1 conv1 mac's ROM decode, 5 LUT2 levels, 219 MHz; with
+    the wire delay the estimator uses, LUT6+MUXF7 as in isolation, 275 MHz and 3% fewer LUTs)."""
+    from .sta import FAMILIES, net_ns
+    return int(round(1000.0 * net_ns(family, 2) / FAMILIES[family]["scale"]))
+
+
+# synth_xilinx's map_luts step (Yosys 0.70, no -nowidelut/-dff), run by hand to give abc9 -W
+_MAP_LUTS = ["opt_expr -mux_undef -noclkinv",
+             "abc9 -luts 2:2,3,6:5,10,20 -W {w}",
+             "clean",
+             "xilinx_srl -fixed -minlen 3",
+             "techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6",
+             "xilinx_dffopt",
+             "opt_lut_ins -tech xilinx"]
+
+
+def synth_commands(opts: str, family: str) -> list:
+    """``synth_xilinx OPTS`` with LUT mapping at the estimator's wire delay (abc9_wire_ps)."""
+    w = abc9_wire_ps(family)
+    return ([f"synth_xilinx {opts} -run :map_luts"] + [c.format(w=w) for c in _MAP_LUTS]
+            + [f"synth_xilinx {opts} -run finalize:"])
+
+
 def block_script(job: Job, sources: list, family: str, uram: bool, work: str) -> str:
     lines = [f"read_verilog -sv -defer {s}" for s in sources]
     if job.params:
@@ -218,7 +246,7 @@ def block_script(job: Job, sources: list, family: str, uram: bool, work: str) ->
     if uram:
         opts += " -uram"
     lines += [f"hierarchy -check -top {job.module}",
-              f"synth_xilinx {opts}",
+              *synth_commands(opts, family),
               f"tee -q -o {work}/stat.json stat -json",
               f"write_json {work}/net.json"]
     return "\n".join(lines) + "\n"

@@ -76,6 +76,12 @@ tables were found; the CLB, CARRY and DSP pin arcs are the xc7 figures scaled by
 ``XCUP_SCALE`` = 464/775 (the DSP48 Fmax ratio -1 7-series : -2 UltraScale+), marked
 *typical* in the tables below.  (Yosys 0.70 maps adders to CARRY4 on xcup as well; Vivado
 retargets them to CARRY8.  Both are modelled.)
+DSP48E2 register absorption (``absorb_dsp48e2_registers``): Yosys 0.70 packs no A/B/M/P
+register into a DSP48E2, which Vivado does; the estimate treats a DSP48E2 with every register
+off as having AREG/BREG when its A/B bits come straight from registers that feed only DSPs,
+and PREG when its used P bits drive only flip-flops (else it stays combinational).
+The netlists themselves come from ``fpga/blocksynth.py``, whose LUT mapping (ABC9) is told the
+same per-net wire delay that this model charges (``blocksynth.abc9_wire_ps``).
 Every figure is marked in the tables: *quoted* (read from the data sheet / Yosys model),
 *recalled* (well-known data-sheet value not re-read here) or *typical* (estimate).
 """
@@ -416,6 +422,63 @@ class _Graph:
         self.meta.append(meta)
 
 
+_REG_TYPES = _FF_TYPES | {"SRL16E", "SRLC32E"}
+
+
+def absorb_dsp48e2_registers(cells: dict) -> dict:
+    """Model the DSP48E2 register absorption that Vivado does and Yosys 0.70 does not.
+
+    Yosys's xilinx_dsp packs A/B/M/P registers into DSP48E1 cells but none into DSP48E2
+    (measured: a registered 9x8 multiply gets AREG=BREG=MREG=1 on xc7, every register 0 on
+    xcup), so a mapped UltraScale+ netlist has combinational DSPs between fabric flip-flops.
+    Vivado synthesis pulls such registers into the slice (UG579 "DSP48E2 inference").
+    For a DSP48E2 with every pipeline register off: A (or B) counts as registered (AREG/BREG=1)
+    when every connected bit comes straight from a flip-flop or shift-register output whose
+    loads are all DSP48E2 inputs; P counts as registered (PREG=1) when every used P bit drives
+    flip-flop D pins only. The fabric registers stay in the graph (a one-net path each way).
+    Returns {cell name: replaced parameters} (cells not touched are absent); ``cells`` is not
+    modified."""
+    driver, loads = {}, defaultdict(list)
+    for cname, c in cells.items():
+        for _pin, base, _i, b, d in _pins(c):
+            if isinstance(b, int):
+                if d == "output":
+                    driver[b] = (cname, c.get("type", ""), base)
+                else:
+                    loads[b].append((cname, c.get("type", ""), base))
+    out = {}
+    for cname, c in cells.items():
+        if c.get("type") != "DSP48E2":
+            continue
+        if any(_param(c, k, 0) for k in ("AREG", "BREG", "MREG", "PREG")):
+            continue
+        conns = c.get("connections", {})
+
+        def registered_input(port):
+            bits = [b for b in conns.get(port, []) if isinstance(b, int)]
+            if not bits:
+                return False
+            for b in bits:
+                drv = driver.get(b)
+                if drv is None or drv[1] not in _REG_TYPES:
+                    return False
+                if any(t != "DSP48E2" for _n, t, _p in loads[b]):
+                    return False
+            return True
+
+        pbits = [b for b in conns.get("P", []) if isinstance(b, int) and loads[b]]
+        p_reg = bool(pbits) and all(all(t in _FF_TYPES and pin == "D" for _n, t, pin in loads[b])
+                                    for b in pbits)
+        new = dict(c.get("parameters", {}))
+        new["AREG"] = "1" if registered_input("A") else new.get("AREG", "0")
+        new["BREG"] = "1" if registered_input("B") else new.get("BREG", "0")
+        if p_reg:
+            new["PREG"] = "1"
+        if new != c.get("parameters", {}):
+            out[cname] = new
+    return out
+
+
 def analyse(netlist: dict, top: str, family: str, *, input_delay_ns=None,
             output_delay_ns=None) -> dict:
     """Estimate the timing of module ``top`` of a Yosys JSON netlist for ``family``
@@ -426,6 +489,10 @@ def analyse(netlist: dict, top: str, family: str, *, input_delay_ns=None,
     mod = netlist["modules"][top]
     cells = mod.get("cells", {})
     ports = mod.get("ports", {})
+    absorbed = absorb_dsp48e2_registers(cells)
+    if absorbed:
+        cells = {n: (dict(c, parameters=absorbed[n]) if n in absorbed else c)
+                 for n, c in cells.items()}
 
     # ---- drivers and fanout (data sinks only)
     driver = {}                               # bit -> (cellname, type, pin base)

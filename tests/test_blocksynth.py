@@ -76,3 +76,20 @@ def test_key_follows_family_weights_and_block_source(tmp_path):
     assert k1["u_conv"] != k0["u_conv"] and k1["u_conv2"] == k0["u_conv2"]
     (rtl / "fifo.v").write_text((rtl / "fifo.v").read_text() + "\n// changed\n")
     assert key()["u_a"] != k1["u_a"]
+
+
+def test_lut_mapping_uses_the_estimators_wire_delay():
+    """ABC9 gets the net delay fpga/sta.py charges (fanout 2), in cells_sim's 7-series units,
+    inside an otherwise unchanged synth_xilinx run."""
+    from fpga.blocksynth import Job, abc9_wire_ps, block_script
+    from fpga.sta import FAMILIES, net_ns
+    assert abc9_wire_ps("xc7") == round(1000 * net_ns("xc7", 2)) == 370
+    assert abc9_wire_ps("xcup") == round(1000 * net_ns("xcup", 2) / FAMILIES["xcup"]["scale"])
+    assert abc9_wire_ps("xcup") > 2 * abc9_wire_ps("xc7") - 100  # routing dearer than logic
+    text = block_script(Job("k", "fifo", {"WIDTH": 8}, ["u"], []), ["fifo.v"], "xcup", False,
+                        "w")
+    lines = text.splitlines()
+    i = lines.index("synth_xilinx -family xcup -top fifo -flatten -noiopad -noclkbuf "
+                    "-run :map_luts")
+    assert lines[i + 2] == f"abc9 -luts 2:2,3,6:5,10,20 -W {abc9_wire_ps('xcup')}"
+    assert lines[i + 8].endswith("-run finalize:") and lines[-1] == "write_json w/net.json"

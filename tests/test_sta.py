@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fpga.sta import FAMILIES, _dsp_model, analyse
+from fpga.sta import FAMILIES, _dsp_model, absorb_dsp48e2_registers, analyse
 
 # ------------------------------------------------------------------ hand-made netlists
 
@@ -216,6 +216,39 @@ def test_dsp_pipeline_configurations():
     m = _dsp_model(cell("DSP48E1", MREG=0, PREG=0), "DSP48E1", x7)
     assert m["comb"][("PCIN", "PCOUT")] == pytest.approx(1.255)
     assert m["arr"]["P"] == pytest.approx(2.952) and m["req"]["A"] == pytest.approx(0.254)
+
+
+def _dsp48e2(a, b, pbits):
+    z = "0" * 32
+    return {"type": "DSP48E2",
+            "parameters": {"AREG": z, "BREG": z, "MREG": z, "PREG": z, "CREG": z,
+                           "USE_MULT": "MULTIPLY"},
+            "port_directions": {"CLK": "input", "A": "input", "B": "input", "P": "output"},
+            "connections": {"CLK": [2], "A": a, "B": b, "P": pbits}}
+
+
+def test_dsp48e2_register_absorption():
+    """Yosys leaves every DSP48E2 register off; registers straight at A/B and P count as the
+    AREG/BREG/PREG Vivado absorbs, logic in between keeps the DSP combinational."""
+    ports = {"clk": {"direction": "input", "bits": [2]}}
+    regs = {"ra": _ff(20, 5), "rb": _ff(21, 6), "rp": _ff(7, 8),
+            "d": _dsp48e2([5], [6], [7])}
+    absorbed = absorb_dsp48e2_registers(regs)
+    assert set(absorbed) == {"d"}
+    assert {k: absorbed["d"][k] for k in ("AREG", "BREG", "PREG")} == \
+        {"AREG": "1", "BREG": "1", "PREG": "1"}
+    fast = analyse(_net(regs, ports), "top", "xcup")
+    # a LUT between the A register and the DSP, and a LUT after P: nothing to absorb at A or P
+    mixed = {"ra": _ff(20, 5), "l": _lut(1, [5], 9), "rb": _ff(21, 6), "lp": _lut(1, [7], 10),
+             "rp": _ff(10, 8), "d": _dsp48e2([9], [6], [7])}
+    part = absorb_dsp48e2_registers(mixed)
+    assert part["d"]["BREG"] == "1"
+    assert part["d"]["AREG"].strip("0") == "" and part["d"]["PREG"].strip("0") == ""
+    slow = analyse(_net(mixed, ports), "top", "xcup")
+    assert fast["fmax_mhz"] > 500 and slow["fmax_mhz"] < 400, (fast, slow)
+    # xc7 netlists are left alone (Yosys packs DSP48E1 registers itself)
+    e1 = dict(regs, d=dict(_dsp48e2([5], [6], [7]), type="DSP48E1"))
+    assert absorb_dsp48e2_registers(e1) == {}
 
 
 def test_calibration_rule_of_thumb():

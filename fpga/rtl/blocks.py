@@ -125,8 +125,9 @@ def concat_capacity() -> int:
 
 
 def concat_ffs(a_bits: int, b_bits: int) -> int:
-    """Flip-flops of concat.v: heads (A+B), spare (A+B), valids and two rst_q."""
-    return 2 * (a_bits + b_bits) + 5
+    """Flip-flops of concat.v: heads (A+B), spare (A+B), stream_join's valids, readies and head
+    enables (6), the spare's two valid copies and m_tvalid (3), two rst_q."""
+    return 2 * (a_bits + b_bits) + 11
 
 
 # ------------------------------------------------------------------------------ add.v
@@ -150,7 +151,7 @@ def add_ffs(c: int, a_w: int, b_w: int, shift_a: int, shift_b: int, out_w: int) 
     """Flip-flops of add.v, excluding requant.v's own stage registers: heads C*(A_W+B_W), sum
     C*ACC_W, spare C*OUT_W, valids and rst_q."""
     return c * (a_w + b_w + add_acc_width(a_w, b_w, shift_a, shift_b) + out_w) + \
-        requant_latency() + 7
+        requant_latency() + 13
 
 
 # ------------------------------------------------------------------------------ fifo.v

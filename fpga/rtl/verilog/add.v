@@ -11,9 +11,10 @@
 // (requant_latency() registered stages) -> m_*, with one spare output entry (C*OUT_W). Every
 // stage is enabled by one signal adv = !spare_valid (a register): when the consumer stalls,
 // the beat on m_* moves into the spare and the pipeline freezes from the next cycle; the spare
-// drains first. Outputs: m_tvalid = spare_valid || last stage valid, m_tdata = spare_valid ?
-// spare : requant out (one LUT of registers each); a_tready/b_tready are a LUT of registers
-// (stream_join with j_tready = adv). No path from any input port to any output port.
+// drains first. Outputs: m_tvalid = spare_valid || last stage valid, a flip-flop computed a
+// cycle ahead; m_tdata = spare_valid ? spare : requant out; a_tready/b_tready are stream_join's
+// flip-flops. spare_valid has a handshake copy and a copy without reset for the wide loads (adv,
+// the data mux). No path from any input port to any output port except the data mux.
 // One beat per cycle; latency 2 + requant_latency() (fpga/rtl/blocks.py: add_latency).
 // FFs: C*(A_W+B_W) heads + C*ACC_W sum + requant's stages + C*OUT_W spare (was C*OUT_W).
 `default_nettype none
@@ -50,18 +51,29 @@ module add #(
     reg rst_q;
     always @(posedge clk) rst_q <= rst;
 
-    reg                 sp_valid;
+    reg                 sp_valid;             // handshake copy (few loads)
+    reg                 sp_sel;               // the same without reset: the wide loads
+    reg                 mv;                   // m_tvalid as a flip-flop
     reg [C*OUT_W-1:0]   sp_data;
-    wire                adv = !sp_valid;      // advance every stage (a register)
+    wire                adv = !sp_sel;        // advance every stage (a register)
+
+    // next value of sp_valid (without, then with, the reset); last_valid is declared below
+    wire last_valid_w;
+    wire sp_nr = sp_valid ? !m_tready : (last_valid_w && !m_tready);
+    wire sp_n  = !rst_q && sp_nr;
 
     wire [C*A_W-1:0] a_q;
     wire [C*B_W-1:0] b_q;
     wire             j_valid;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire             j_valid_nx;           // (add registers its own m_tvalid from last_valid)
+    /* verilator lint_on UNUSEDSIGNAL */
     stream_join #(.A_BITS(C*A_W), .B_BITS(C*B_W)) u_join (
         .clk(clk), .rst(rst),
         .a_tdata(a_tdata), .a_tvalid(a_tvalid), .a_tready(a_tready),
         .b_tdata(b_tdata), .b_tvalid(b_tvalid), .b_tready(b_tready),
-        .a_q(a_q), .b_q(b_q), .j_tvalid(j_valid), .j_tready(adv));
+        .a_q(a_q), .b_q(b_q), .j_tvalid(j_valid), .j_tvalid_nx(j_valid_nx),
+        .j_tready(!sp_valid), .j_tready_nx(!sp_n));
 
     // valid of the sum stage (bit 0) and of each requant stage
     reg [RQ_LAT:0] v;
@@ -70,6 +82,8 @@ module add #(
         else if (adv) v <= {v[RQ_LAT-1:0], j_valid};
     end
     wire last_valid = v[RQ_LAT];
+    assign last_valid_w = last_valid;
+    wire last_valid_n = !rst_q && (adv ? v[RQ_LAT-1] : v[RQ_LAT]);
 
     wire [C*OUT_W-1:0] q;
     genvar c;
@@ -87,14 +101,14 @@ module add #(
         end
     endgenerate
 
-    assign m_tvalid = sp_valid || last_valid;
-    assign m_tdata  = sp_valid ? sp_data : q;
+    assign m_tvalid = mv;
+    assign m_tdata  = sp_sel ? sp_data : q;
 
     always @(posedge clk) begin
-        if (rst_q) sp_valid <= 1'b0;
-        else if (sp_valid) sp_valid <= !m_tready;
-        else sp_valid <= last_valid && !m_tready;
-        if (!sp_valid) sp_data <= q;
+        sp_valid <= sp_n;
+        sp_sel   <= sp_nr;                    // (equal to sp_valid except during reset)
+        mv       <= sp_n || last_valid_n;     // = sp_valid || last_valid after this edge
+        if (!sp_sel) sp_data <= q;
     end
 endmodule
 `default_nettype wire

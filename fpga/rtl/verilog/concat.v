@@ -5,11 +5,12 @@
 // Structure: stream_join (one head register per input) -> output with one spare entry. The
 // heads drive m_* directly; when the consumer stalls a beat that was on m_* moves into the
 // spare (A_BITS+B_BITS bits) and the heads freeze the cycle after (join ready = !spare_valid,
-// a register). So: a_tready/b_tready = LUT(heads' valid, spare_valid), m_tvalid =
-// spare_valid || both heads valid, m_tdata = spare_valid ? spare : {b_q, a_q}: every output
-// is a register or one LUT of registers, no path from any input port to any output port.
-// One beat per cycle; latency 1 (fpga/rtl/blocks.py: concat_latency). Cost 2*(A_BITS+B_BITS)
-// + 5 FFs (was A_BITS+B_BITS+1) and a 2:1 mux per output bit.
+// a register). a_tready/b_tready (stream_join) and m_tvalid (spare_valid || both heads valid)
+// are flip-flops computed a cycle ahead from next-state values; the spare's valid has two
+// copies, a handshake one and one (no reset) that selects m_tdata = spare ? spare : {b_q, a_q}
+// and enables the spare, so the wide fan-out never sits on a handshake net. No path from any
+// input port to any output port except the data mux. One beat per cycle; latency 1
+// (fpga/rtl/blocks.py: concat_latency). Cost: blocks.concat_ffs; a 2:1 mux per output bit.
 `default_nettype none
 module concat #(
     parameter integer A_BITS = 8,
@@ -31,25 +32,31 @@ module concat #(
     always @(posedge clk) rst_q <= rst;
 
     reg  [A_BITS+B_BITS-1:0] sp_data;
-    reg                      sp_valid;
+    reg                      sp_valid;        // handshake copy (few loads)
+    reg                      sp_sel;          // the same without reset: selects/enables the data
+    reg                      mv;              // m_tvalid as a flip-flop
     wire [A_BITS-1:0]        a_q;
     wire [B_BITS-1:0]        b_q;
-    wire                     j_valid;
+    wire                     j_valid, j_valid_nx;
+    // next value of sp_valid (without, then with, the reset)
+    wire sp_nr = sp_valid ? !m_tready : (j_valid && !m_tready);
+    wire sp_n  = !rst_q && sp_nr;
 
     stream_join #(.A_BITS(A_BITS), .B_BITS(B_BITS)) u_join (
         .clk(clk), .rst(rst),
         .a_tdata(a_tdata), .a_tvalid(a_tvalid), .a_tready(a_tready),
         .b_tdata(b_tdata), .b_tvalid(b_tvalid), .b_tready(b_tready),
-        .a_q(a_q), .b_q(b_q), .j_tvalid(j_valid), .j_tready(!sp_valid));
+        .a_q(a_q), .b_q(b_q), .j_tvalid(j_valid), .j_tvalid_nx(j_valid_nx),
+        .j_tready(!sp_valid), .j_tready_nx(!sp_n));
 
-    assign m_tvalid = sp_valid || j_valid;
-    assign m_tdata  = sp_valid ? sp_data : {b_q, a_q};
+    assign m_tvalid = mv;
+    assign m_tdata  = sp_sel ? sp_data : {b_q, a_q};
 
     always @(posedge clk) begin
-        if (rst_q) sp_valid <= 1'b0;
-        else if (sp_valid) sp_valid <= !m_tready;
-        else sp_valid <= j_valid && !m_tready;
-        if (!sp_valid) sp_data <= {b_q, a_q};
+        sp_valid <= sp_n;
+        sp_sel   <= sp_nr;                    // (equal to sp_valid except during reset)
+        mv       <= sp_n || j_valid_nx;       // = sp_valid || j_valid after this edge
+        if (!sp_sel) sp_data <= {b_q, a_q};
     end
 endmodule
 `default_nettype wire

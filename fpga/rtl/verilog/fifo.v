@@ -39,18 +39,25 @@ module fifo #(
 
     wire push = s_tvalid && s_tready;
     wire load = nonempty && (!m_tvalid || m_tready);
+    // The output register (WIDTH clock enables) loads whenever it is free, data or not: a read
+    // of an empty FIFO leaves m_tvalid low, so it is never seen. Its enable comes from mv_c, a
+    // copy of m_tvalid without the reset (a flip-flop of its own), so the wide enable net and
+    // the counters' `load` share no logic and m_tready is one LUT from either.
+    reg  mv_c;
+    wire re = !mv_c || m_tready;
     wire inc  = push && !load;
     wire dec  = load && !push;
 
     ram_sdp #(.WIDTH(WIDTH), .DEPTH(DEPTH), .STYLE(RAM_STYLE)) u_ram (
         .clk(clk), .we(push), .waddr(wptr), .wdata(s_tdata),
-        .re(load), .raddr(rptr), .rdata(m_tdata)
+        .re(re), .raddr(rptr), .rdata(m_tdata)
     );
 
     always @(posedge clk) begin
         // next-state flags: used +1 / -1 / unchanged
         s_tready <= !rst_q && (inc ? (used != FULL_1) : dec ? 1'b1 : (used != FULL));
         nonempty <= !rst_q && (inc ? 1'b1 : dec ? (used != ONE) : nonempty);
+        mv_c     <= nonempty || (m_tvalid && !m_tready);   // = m_tvalid after this edge
         if (rst_q) begin
             wptr <= 0;
             rptr <= 0;
@@ -60,8 +67,9 @@ module fifo #(
             if (push) wptr <= (wptr == LAST) ? {AW{1'b0}} : wptr + 1'b1;
             if (load) rptr <= (rptr == LAST) ? {AW{1'b0}} : rptr + 1'b1;
             used <= used + {{AW{1'b0}}, push} - {{AW{1'b0}}, load};
-            if (load) m_tvalid <= 1'b1;
-            else if (m_tready) m_tvalid <= 1'b0;
+            // (= load ? 1 : m_tready ? 0 : m_tvalid, written without load: one LUT3 from
+            // m_tready rather than a chain behind the wide read enable)
+            m_tvalid <= nonempty || (m_tvalid && !m_tready);
         end
     end
 endmodule

@@ -99,7 +99,7 @@ module mac #(
 
     /* verilator lint_off WIDTHTRUNC */
     localparam [AW-1:0]  A_PEN   = (STEPS > 1) ? STEPS - 2 : 0;
-    localparam [SFW-1:0] S_LAST  = SF - 1;
+    localparam [SFW-1:0] S_LAST1 = (SF > 1) ? SF - 2 : 0;
     localparam [NFW-1:0] N_LAST  = NF - 1;
     localparam [CRW-1:0] CR_MAX  = FD;
     localparam [CRW-1:0] CR_PEN  = FD - 1;
@@ -116,6 +116,11 @@ module mac #(
     reg             lastq;    // the step due is the last of the window (STEPS > 1)
     reg  [CRW-1:0]  credit;   // windows started whose result has not left m_*
     reg             cr_ok;    // credit < FD
+    reg             sf_last;  // sf == SF-1 (a flag kept with sf)
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg  [SFW-1:0]  sf_sel;   // sf's value without its reset: the input mux select (wide
+                              // fan-out), a flip-flop apart from the counter's (SF > 1)
+    /* verilator lint_on UNUSEDSIGNAL */
 
     wire m_fire    = m_tvalid && m_tready;
     wire start     = s_tvalid && !mid && cr_ok;          // reserves an output FIFO slot
@@ -123,10 +128,15 @@ module mac #(
     wire last_step = (STEPS == 1) ? 1'b1 : lastq;
     assign s_tready = (STEPS == 1) ? cr_ok : lastq;
 
+    // next chunk index (and its "last" flag), shared by sf and sf_sel
+    wire [SFW-1:0] sf_n = !issue ? sf : (last_step || sf_last) ? {SFW{1'b0}} : sf + 1'b1;
+    wire sf_last_n = !issue ? sf_last : (last_step || sf_last) ? (SF == 1) : (sf == S_LAST1);
+
     always @(posedge clk) begin
         if (rst_q) begin
             addr   <= {AW{1'b0}};
             sf     <= {SFW{1'b0}};
+            sf_last <= (SF == 1);
             nf     <= {NFW{1'b0}};
             mid    <= 1'b0;
             lastq  <= 1'b0;
@@ -138,29 +148,26 @@ module mac #(
             else if (!start && m_fire) cr_ok <= 1'b1;
             else                       cr_ok <= (credit < CR_MAX);
             lastq <= (STEPS > 1) && issue && (addr == A_PEN);
+            sf      <= sf_n;
+            sf_last <= sf_last_n;
             if (issue) begin
                 if (last_step) begin
                     addr <= {AW{1'b0}};
-                    sf   <= {SFW{1'b0}};
                     nf   <= {NFW{1'b0}};
                     mid  <= 1'b0;
                 end else begin
                     addr <= addr + 1'b1;
                     mid  <= 1'b1;
-                    if (sf == S_LAST) begin
-                        sf <= {SFW{1'b0}};
-                        nf <= nf + 1'b1;
-                    end else begin
-                        sf <= sf + 1'b1;
-                    end
+                    if (sf_last) nf <= nf + 1'b1;
                 end
             end
         end
+        sf_sel <= sf_n;
     end
 
     // ------------------------------------------------------------------ control delay lines
     wire first0 = (sf == {SFW{1'b0}});               // first chunk: start from the bias
-    wire done0  = issue && (sf == S_LAST);           // last chunk: a group is complete
+    wire done0  = issue && sf_last;                  // last chunk: a group is complete
     reg  [DS-2:0]     first_d;                         // (the last stage is per PE)
     reg  [DQ-1:0]     done_d;
     reg  [(DB-1)*NFW-1:0] nf_d;                            // (last stage: nf_b)
@@ -190,7 +197,7 @@ module mac #(
     generate
         if (SF > 1) begin : g_sel
             mux_pipe #(.WIDTH(CHW), .N(SF)) u_sel (
-                .clk(clk), .en(1'b1), .sel(sf), .din(s_tdata), .dout(xm)
+                .clk(clk), .en(1'b1), .sel(sf_sel), .din(s_tdata), .dout(xm)
             );
         end else begin : g_nosel
             assign xm = s_tdata;

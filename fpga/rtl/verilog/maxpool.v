@@ -121,10 +121,16 @@ module maxpool #(
     reg  [YW-1:0] y, yph, oy1;
     reg  [BW-1:0] base1, base0;               // ox1 * NCH, (ox1-1) * NCH
     reg           xl, xpl, yl, ypl;           // x == W-1, xph == SW-1, y == H-1, yph == SH-1
+    // The position steps one cycle after the take when NCH > 1 (takes are then NCH >= 2
+    // cycles apart, and the flags of the next pixel are loaded only from the cycle after the
+    // step, when s_tready is back): s_tvalid then reaches only busy and take_q.
+    reg           take_q;
+    wire          step = (NCH > 1) ? take_q : take;
 
     always @(posedge clk) begin
         if (rst_q) begin
             busy  <= 1'b0;
+            take_q <= 1'b0;
             k     <= {KW_{1'b0}};
             last_k <= (NCH == 1);
             x     <= {XW{1'b0}};
@@ -146,7 +152,8 @@ module maxpool #(
             end
             if (take) busy <= 1'b1;
             else if (issue && last_k) busy <= 1'b0;
-            if (take) begin
+            take_q <= take;
+            if (step) begin
                 if (xl) begin
                     x <= {XW{1'b0}};
                     xph <= {XW{1'b0}};
@@ -189,7 +196,9 @@ module maxpool #(
                 end
             end
         end
-        if (take) pix <= s_tdata;
+        // (loaded whenever s_tready: when no pixel comes the register holds nothing that is
+        // used, so s_tvalid reaches only the counters and busy, not C*DATA_W enables)
+        if (s_tready) pix <= s_tdata;
         else if (issue) pix <= pix >> LW;
     end
 
@@ -210,7 +219,7 @@ module maxpool #(
     reg          fI_fst1y, fI_in1y, fI_in0y, fI_end0y, fI_sy1, fI_vend;
     reg [BW-1:0] b1I, b0I;                     // column address bases of pools ox1, ox1-1
     always @(posedge clk) begin
-        if (take) begin
+        if (s_tready) begin                    // (as pix: the flags of the next pixel)
             fI_we1   <= in1x && !end1x;
             fI_we0   <= in0x && !end0x;
             fI_fst1x <= fst1x;
