@@ -18,7 +18,7 @@
 //     NCH == 1); a pixel updates the pool(s) whose columns contain it and the pool ending at
 //     this column goes on to
 //   * stages V1/V2 (vertical): two running maxima per (pool column, chunk) in one ram_sdp of
-//     WOUT*NCH words of 2*LANES*DATA_W bits (pool row oy in half oy mod 2), read in stage H,
+//     WOUT*NCH words of 2*LANES*DATA_W bits (pool row oy in slot oy mod 2), read in stage H,
 //     registered in V1, updated and written in V2 (forwarded when W*NCH <= 2, where a word
 //     is read again before it is written); a pool ending at this row shifts its chunk into
 //     the output buffer, the last chunk loads the output register p, which feeds
@@ -321,7 +321,7 @@ module maxpool #(
     reg  [LW-1:0] hvV1;
     reg  [AW-1:0] aV1;
     (* shreg_extract = "no" *)
-    reg           vV2, emitV2, fst1yV2, in1yV2, in0yV2, end0yV2, sy1V2;
+    reg           vV2, emitV2, fst0V2, fst1V2, in0V2, in1V2, e1V2;  // per RAM slot (0, 1)
     reg  [LW-1:0] hvV2;
     reg  [AW-1:0] aV2;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -336,17 +336,19 @@ module maxpool #(
             emitV2 <= 1'b0;
             doneV  <= 1'b0;
             // (reset only so that no tool packs these flag chains into shift-register LUTs)
-            fst1yV2 <= 1'b0;
-            in1yV2  <= 1'b0;
-            in0yV2  <= 1'b0;
-            end0yV2 <= 1'b0;
-            sy1V2   <= 1'b0;
+            fst0V2 <= 1'b0;
+            fst1V2 <= 1'b0;
+            in0V2  <= 1'b0;
+            in1V2  <= 1'b0;
+            e1V2   <= 1'b0;
         end else if (adv) begin
-            fst1yV2 <= fst1yV1;
-            in1yV2  <= in1yV1;
-            in0yV2  <= in0yV1;
-            end0yV2 <= end0yV1;
-            sy1V2   <= sy1V1;
+            // RAM slot s holds pool row oy1 when s == oy1 mod 2 (sy1), else row oy1-1: the
+            // flags are put in slot order here, so stage V2 never swaps data
+            fst0V2 <= !sy1V1 && fst1yV1;           // (pool oy1-1 is never at its first row)
+            fst1V2 <=  sy1V1 && fst1yV1;
+            in0V2  <= sy1V1 ? in0yV1 : in1yV1;
+            in1V2  <= sy1V1 ? in1yV1 : in0yV1;
+            e1V2   <= end0yV1 ^ sy1V1;             // slot of the pool that ends here
             vV1 <= vH && hemitH;
             vV2 <= vV1;
             emitV2 <= vV1 && vendV1;
@@ -375,7 +377,7 @@ module maxpool #(
 
     // the word as last written: a word is read again (next row, same column) W*NCH cycles
     // later; the write comes 2 cycles after the read, so W*NCH <= 2 needs forwarding
-    wire [LW-1:0]   v_a, v_b;                  // pool rows oy1 and oy1-1 of the word
+    wire [LW-1:0]   v0, v1;                    // the word's slots 0 and 1
     generate
         if (W * NCH <= 2) begin : g_fwd
             reg            m1, m2, wv1;
@@ -398,25 +400,23 @@ module maxpool #(
                 end
             end
             wire [2*LW-1:0] rd = m1 ? wd1 : m2 ? wd2 : rdV2;
-            assign v_a = sy1V2 ? rd[LW +: LW] : rd[0 +: LW];
-            assign v_b = sy1V2 ? rd[0 +: LW] : rd[LW +: LW];
+            assign v0 = rd[0 +: LW];
+            assign v1 = rd[LW +: LW];
         end else begin : g_nofwd
-            // no forwarding: the halves are put in (oy1, oy1-1) order as they are registered,
-            // which takes that mux off the read-modify-write path into the RAM
+            // no forwarding: the read word registered once more (the RAM's output register)
             reg [2*LW-1:0] rdL;
-            always @(posedge clk)
-                if (adv) rdL <= sy1V1 ? {rd_ram[0 +: LW], rd_ram[LW +: LW]} : rd_ram;
-            assign v_a = rdL[0 +: LW];
-            assign v_b = rdL[LW +: LW];
+            always @(posedge clk) if (adv) rdL <= rd_ram;
+            assign v0 = rdL[0 +: LW];
+            assign v1 = rdL[LW +: LW];
         end
     endgenerate
-    wire [LW-1:0] b1  = fst1yV2 ? hvV2 : vmax(v_a, hvV2);
-    wire [LW-1:0] b0  = vmax(v_b, hvV2);
-    // a pool that ends may keep its updated value: its slot is rewritten (fst) before reuse
-    wire [LW-1:0] n_a = in1yV2 ? b1 : v_a;
-    wire [LW-1:0] n_b = in0yV2 ? b0 : v_b;
-    assign wdata = sy1V2 ? {n_a, n_b} : {n_b, n_a};
-    wire [LW-1:0] vout = end0yV2 ? b0 : b1;
+    // per slot: the pool's running maximum with this column's value (a pool's first row starts
+    // it), kept only if this row belongs to that pool; a pool that ends may keep its updated
+    // value: its slot is rewritten (fst) before reuse
+    wire [LW-1:0] u0 = fst0V2 ? hvV2 : vmax(v0, hvV2);
+    wire [LW-1:0] u1 = fst1V2 ? hvV2 : vmax(v1, hvV2);
+    assign wdata = {in1V2 ? u1 : v1, in0V2 ? u0 : v0};
+    wire [LW-1:0] vout = e1V2 ? u1 : u0;
 
     // ------------------------------------------------------------------ output register, FIFO
     reg  [C*DATA_W-1:0] p_tdata;
