@@ -57,9 +57,12 @@ module add #(
     reg [C*OUT_W-1:0]   sp_data;
     wire                adv = !sp_sel;        // advance every stage (a register)
 
-    // next value of sp_valid (without, then with, the reset); last_valid is declared below
-    wire last_valid_w;
-    wire sp_nr = sp_valid ? !m_tready : (last_valid_w && !m_tready);
+    // valid of the sum stage (bit 0) and of each requant stage
+    reg  [RQ_LAT:0] v;
+    wire last_valid   = v[RQ_LAT];
+    wire last_valid_n = !rst_q && (adv ? v[RQ_LAT-1] : v[RQ_LAT]);
+    // next value of sp_valid (without, then with, the reset)
+    wire sp_nr = sp_valid ? !m_tready : (last_valid && !m_tready);
     wire sp_n  = !rst_q && sp_nr;
 
     wire [C*A_W-1:0] a_q;
@@ -75,15 +78,10 @@ module add #(
         .a_q(a_q), .b_q(b_q), .j_tvalid(j_valid), .j_tvalid_nx(j_valid_nx),
         .j_tready(!sp_valid), .j_tready_nx(!sp_n));
 
-    // valid of the sum stage (bit 0) and of each requant stage
-    reg [RQ_LAT:0] v;
     always @(posedge clk) begin
         if (rst_q) v <= {(RQ_LAT+1){1'b0}};
         else if (adv) v <= {v[RQ_LAT-1:0], j_valid};
     end
-    wire last_valid = v[RQ_LAT];
-    assign last_valid_w = last_valid;
-    wire last_valid_n = !rst_q && (adv ? v[RQ_LAT-1] : v[RQ_LAT]);
 
     wire [C*OUT_W-1:0] q;
     genvar c;
