@@ -12,8 +12,9 @@ FIFOs of repeated Fire modules). Results are kept in a content-addressed cache:
                                                  /<key>.net.json.gz mapped netlist (timing)
                                                  /<key>.log         the Yosys log
 
-``key`` = SHA-256 of the module name, its parameters, the family and -uram, every library
-``.v`` file of the project's rtl/ (not the top), the ``.mem`` files the instance's string
+``key`` = SHA-256 of the module name, its parameters, the family and -uram, the library
+``.v`` files of the project's rtl/ that the module needs (its own and those it instantiates,
+transitively: module_closure; Yosys reads only these), the ``.mem`` files the instance's string
 parameters name (MAC weight ROMs), the Yosys executable name and ``SCRIPT_VERSION``. Jobs run
 ``jobs`` at a time (default: all cores), with a progress bar on stderr.
 
@@ -149,6 +150,30 @@ def library_files(rtl: Path, top: str) -> list:
                   if p.stem != top)
 
 
+def module_closure(lib: list) -> dict:
+    """{module: [library files it needs]}: each file's module with every library module it
+    instantiates, transitively (one module per file, named as the file). The cache key and
+    the Yosys sources of a block are its closure, so editing one block's source re-runs
+    only the blocks built from it."""
+    names = {p.stem: p for p in lib}
+    uses = {}
+    for p in lib:
+        text = _strip_comments(p.read_text())
+        uses[p.stem] = {m for m in names if m != p.stem
+                        and re.search(r"(?<![\w$.`])" + re.escape(m) + r"(?![\w$])\s*(#|[A-Za-z_])",
+                                      text)}
+    out = {}
+    for m in names:
+        seen, todo = {m}, [m]
+        while todo:
+            for u in uses[todo.pop()]:
+                if u not in seen:
+                    seen.add(u)
+                    todo.append(u)
+        out[m] = sorted(names[x] for x in seen)
+    return out
+
+
 def _mem_files(rtl: Path, inst: Instance) -> list:
     files = []
     for v in inst.params.values():
@@ -175,6 +200,7 @@ class Job:
     params: dict
     instances: list                # instance names sharing this configuration
     mems: list
+    sources: list                  # library files of the module and what it instantiates
 
 
 def plan_jobs(rtl: Path, top: str, family: str, uram: bool, tool: str) -> tuple:
@@ -187,20 +213,23 @@ def plan_jobs(rtl: Path, top: str, family: str, uram: bool, tool: str) -> tuple:
     insts = top_instances(top_file.read_text(), modules)
     if not insts:
         raise FpgaError(f"{top_file} instantiates no block of {rtl}")
-    lib_hash = _sha(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in lib))
+    closure = module_closure(lib)
+    lib_hash = {m: _sha(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in files))
+                for m, files in closure.items()}
     jobs: dict = {}
     for inst in insts:
         params = {k: _rel_param(rtl, v) for k, v in inst.params.items()}
         mems = _mem_files(rtl, Instance(inst.name, inst.module, params))
         h = hashlib.sha256(json.dumps([SCRIPT_VERSION, inst.module, sorted(params.items()),
-                                       family, uram, lib_hash, tool]).encode())
+                                       family, uram, lib_hash[inst.module], tool]).encode())
         for m in mems:
             h.update(m.name.encode() + b"\0" + hashlib.sha256(m.read_bytes()).digest())
         key = h.hexdigest()[:32]
         if key in jobs:
             jobs[key].instances.append(inst.name)
         else:
-            jobs[key] = Job(key, inst.module, params, [inst.name], mems)
+            jobs[key] = Job(key, inst.module, params, [inst.name], mems,
+                            [p.name for p in closure[inst.module]])
         inst.key = key
     return insts, jobs
 
@@ -260,8 +289,7 @@ def _run_one(argv: list, rtl: Path, top: str, job: Job, family: str, uram: bool,
     log_path = out_dir / f"{job.key}.log"
     t0 = time.monotonic()
     try:
-        sources = [p.name for p in library_files(rtl, top)]
-        (work / "block.ys").write_text(block_script(job, sources, family, uram, work.name))
+        (work / "block.ys").write_text(block_script(job, job.sources, family, uram, work.name))
         with open(log_path, "w") as log:
             try:
                 proc = subprocess.run(argv + ["-q", "-l", f"{work.name}/yosys.log", "-s",

@@ -75,7 +75,21 @@ def test_key_follows_family_weights_and_block_source(tmp_path):
     k1 = key()
     assert k1["u_conv"] != k0["u_conv"] and k1["u_conv2"] == k0["u_conv2"]
     (rtl / "fifo.v").write_text((rtl / "fifo.v").read_text() + "\n// changed\n")
-    assert key()["u_a"] != k1["u_a"]
+    k2 = key()
+    assert k2["u_a"] != k1["u_a"]
+    assert k2["u_conv"] != k1["u_conv"]                 # mac instantiates fifo
+    # a source no block of this design uses changes no key; one only mac uses changes mac's
+    (rtl / "rom.v").write_text((rtl / "rom.v").read_text() + "\n// changed\n")
+    k3 = key()
+    assert k3["u_a"] == k2["u_a"] and k3["u_conv"] != k2["u_conv"]
+
+
+def test_block_sources_are_the_module_closure(tmp_path):
+    rtl = _rtl(tmp_path)
+    jobs = plan_jobs(rtl, "t_top", "xc7", False, "y")[1]
+    src = {j.module: j.sources for j in jobs.values()}
+    assert src["fifo"] == ["fifo.v", "ram_sdp.v"]
+    assert src["mac"] == ["fifo.v", "mac.v", "mux_pipe.v", "ram_sdp.v", "requant.v", "rom.v"]
 
 
 def test_lut_mapping_uses_the_estimators_wire_delay():
@@ -86,7 +100,7 @@ def test_lut_mapping_uses_the_estimators_wire_delay():
     assert abc9_wire_ps("xc7") == round(1000 * net_ns("xc7", 2)) == 370
     assert abc9_wire_ps("xcup") == round(1000 * net_ns("xcup", 2) / FAMILIES["xcup"]["scale"])
     assert abc9_wire_ps("xcup") > 2 * abc9_wire_ps("xc7") - 100  # routing dearer than logic
-    text = block_script(Job("k", "fifo", {"WIDTH": 8}, ["u"], []), ["fifo.v"], "xcup", False,
+    text = block_script(Job("k", "fifo", {"WIDTH": 8}, ["u"], [], ["fifo.v"]), ["fifo.v"], "xcup", False,
                         "w")
     lines = text.splitlines()
     i = lines.index("synth_xilinx -family xcup -top fifo -flatten -noiopad -noclkbuf "

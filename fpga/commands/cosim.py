@@ -1,4 +1,4 @@
-"""fpga cosim: the generated RTL in Verilator (driven by cocotb) against the reference."""
+"""fpga cosim: the generated RTL in Verilator (a C++ testbench, or cocotb) against the reference."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,11 +6,13 @@ import numpy as np
 from ..errors import MismatchError
 from ._common import print_json, project_dir, say
 
-HELP = "co-simulate the generated RTL (cocotb + Verilator) and compare with the reference"
+HELP = "co-simulate the generated RTL (Verilator) and compare with the reference"
 DESCRIPTION = """Build the project's RTL with Verilator (cached), stream N frames back to back through
-its AXI4-Stream ports with cocotbext-axi (random valid gaps and ready backpressure with
-probability P), and compare every output as integers with the numpy reference. Reports the
-measured initiation interval (II) and latency in clock cycles next to the analytic II.
+its AXI4-Stream ports (random valid gaps and ready backpressure with probability P), and
+compare every output as integers with the numpy reference. Reports the measured initiation
+interval (II) and latency in clock cycles next to the analytic II.
+Engines: "fast" (default), a C++ testbench compiled with the model; "cocotb", the Python
+testbench with cocotbext-axi, much slower, the one that writes waveforms (--waves).
 Inputs: --inputs X.npy (raw integers, (N,H,W,C)); else the dataset test split; else random.
 Exit 0 only when there are no mismatches (1 otherwise)."""
 
@@ -23,25 +25,36 @@ def add_arguments(p):
     p.add_argument("--backpressure", type=float, default=0.0,
                    help="probability of a valid gap / ready drop each cycle (0..0.95)")
     p.add_argument("--seed", type=int, default=0, help="seed for random inputs and stalls")
-    p.add_argument("--waves", action="store_true", help="write an FST waveform (rtl/cosim.fst)")
+    p.add_argument("--engine", choices=["fast", "cocotb"],
+                   help="simulation engine (default fast; cocotb with --waves)")
+    p.add_argument("--waves", action="store_true",
+                   help="write an FST waveform (rtl/cosim.fst; cocotb engine)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def run(args) -> int:
     from ..errors import FpgaError
+    from ..cosim.fast import simulate_fast
     from ..cosim.runner import cosimulate, rtl_manifest
     from ..graph import Graph
     from ..inputs import frames_for
     from ..reference import run as reference_run
     if not 0 <= args.backpressure <= 0.95:
         raise FpgaError("--backpressure must be between 0 and 0.95")
+    engine = args.engine or ("cocotb" if args.waves else "fast")
+    if args.waves and engine != "cocotb":
+        raise FpgaError("--waves needs the cocotb engine (--engine cocotb)")
     project = project_dir(args.project)
     graph = Graph.load(project)
     meta = rtl_manifest(project)
     x, source, labels = frames_for(project, graph, args.frames, args.inputs, args.seed)
-    say(f"inputs: {source}; backpressure {args.backpressure}")
-    r = cosimulate(project, x, backpressure=args.backpressure, seed=args.seed + 1,
-                   waves=args.waves, progress=say)
+    say(f"inputs: {source}; backpressure {args.backpressure}; {engine} engine")
+    if engine == "fast":
+        r = simulate_fast(project, x, backpressure=args.backpressure, seed=args.seed + 1,
+                          progress=say)
+    else:
+        r = cosimulate(project, x, backpressure=args.backpressure, seed=args.seed + 1,
+                       waves=args.waves, progress=say)
     got, ref = r["outputs"], reference_run(graph, x)
     if args.save_outputs:
         np.save(args.save_outputs, got)
@@ -51,7 +64,7 @@ def run(args) -> int:
               "ii_cycles": r["ii_cycles"], "latency_cycles": r["latency_cycles"],
               "sim_cycles_per_s": round(r["sim_cycles_per_s"] or 0),
               "model_ii_cycles": meta["model_ii_cycles"], "mac_lanes": meta["mac_lanes"],
-              "backpressure": args.backpressure, "inputs": source,
+              "backpressure": args.backpressure, "inputs": source, "engine": r["engine"],
               "verilator_build_s": round(r["build_s"], 1)}
     if r["waves"]:
         result["waves"] = r["waves"]
@@ -61,7 +74,8 @@ def run(args) -> int:
         say(f"RTL vs reference: {'BIT-EXACT' if mism == 0 else f'{mism} MISMATCHES'} over "
             f"{result['frames']} frames ({result['outputs_compared']} outputs)")
         say(f"II {result['ii_cycles']} cycles (model {result['model_ii_cycles']}), latency "
-            f"{result['latency_cycles']} cycles, {result['sim_cycles_per_s']:,} simulated cycles/s")
+            f"{result['latency_cycles']} cycles, {result['sim_cycles_per_s']:,} simulated cycles/s "
+            f"({engine} engine)")
         if r["waves"]:
             say(f"waveform: {r['waves']}")
     if mism:

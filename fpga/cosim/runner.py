@@ -1,4 +1,5 @@
-"""Build (cached) and run the network testbench for a project's generated RTL."""
+"""The cocotb engine: build (cached) and run the network testbench for a project's generated RTL
+(fast.py is the engine without Python per cycle)."""
 from __future__ import annotations
 
 import hashlib
@@ -22,6 +23,12 @@ def rtl_manifest(project: Path) -> dict:
     if not path.exists():
         raise FpgaError(f"{project} has no generated RTL; run 'fpga rtl {project}' first")
     return json.loads(path.read_text())
+
+
+def stall_budget(meta: dict) -> int:
+    """Stall detector of both engines: no frame may take more cycles than this after the
+    previous one (or after a reset)."""
+    return int(meta["model_ii_cycles"] * 4 + 100000)
 
 
 def _digest(files, extra) -> str:
@@ -69,9 +76,7 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
     in_fmt, out_fmt = graph.input.out_fmt, graph.output.out_fmt
     cfg = {"backpressure": backpressure, "seed": seed, "reset_after": reset_after, "in_width": in_fmt.width,
            "channels": graph.input.out_shape[2], "out_width": out_fmt.width,
-           "out_signed": out_fmt.signed,
-           # stall detector: no frame may take longer than this after the previous one
-           "max_cycles_per_frame": int(meta["model_ii_cycles"] * 4 + 100000)}
+           "out_signed": out_fmt.signed, "max_cycles_per_frame": stall_budget(meta)}
     with tempfile.TemporaryDirectory(prefix="fpga-cosim-") as tmp:
         tmp = Path(tmp)
         np.save(tmp / "in.npy", np.asarray(frames, dtype=np.int64))
@@ -108,7 +113,8 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
             "ii_cycles": int(np.median(gaps)) if len(gaps) else None,
             "total_cycles": int(done_at[-1]), "sim_wall_s": wall, "build_s": build_s,
             "sim_cycles_per_s": float(done_at[-1] / wall) if wall else None,
-            "waves": str(wave_file) if wave_file else None, "results_xml": str(results)}
+            "waves": str(wave_file) if wave_file else None, "results_xml": str(results),
+            "engine": "cocotb"}
 
 
 def _with_progress(frames: int, progress_file: Path, run):

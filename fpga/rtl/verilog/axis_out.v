@@ -6,7 +6,8 @@
 // Structure: a shift register of the beat (NCLASS*OUT_W bits) emits one class a cycle into a
 // skid of OUT_W+1 bits (value, last), which drives m_axis_*: m_axis_tvalid/tdata/tlast are
 // flip-flops (tdata's extension is wiring), m_axis_tready only reaches the skid, and
-// s_tready = !busy || (last && skid ready) is one LUT of registers. No path from any input
+// s_tready = !busy || (last && skid ready) is one LUT of registers; the buffer's wide load
+// enable is another, from copies of busy and last. No path from any input
 // port to any output port. Latency 2 (fpga/rtl/blocks.py: axis_out_latency).
 // FFs: NCLASS*OUT_W + 2*(OUT_W+1) + index + 6. rst registered here.
 `default_nettype none
@@ -43,8 +44,17 @@ module axis_out #(
     wire emit = busy && k_ready;                     // one class into the skid
     assign s_tready = !rst_q && (!busy || (last && k_ready));
     wire take = s_tvalid && s_tready;
+    // buf_q loads whenever it is empty or its last class leaves (valid or not: what it loads
+    // without a beat is never sent) and shifts when a class leaves, so its NCLASS*OUT_W
+    // enables and selects are each one LUT of flip-flops: copies of busy and last (kept apart:
+    // opt_merge leaves flip-flops alone when both carry keep) that feed nothing else, and the
+    // skid's registered ready. (Kept wires: ABC maps each as one net instead of folding the
+    // flags into every bit's LUT.)
+    (* keep *) reg busy_b, last_b;
+    (* keep *) wire buf_en = !busy_b || k_ready;
+    (* keep *) wire buf_ld = !busy_b || last_b;
 
-    always @(posedge clk) begin
+    (* keep *) always @(posedge clk) begin
         if (rst_q) begin
             busy <= 1'b0;
             idx  <= {IW{1'b0}};
@@ -58,8 +68,11 @@ module axis_out #(
             idx  <= idx + 1'b1;
             last <= (idx == I_LAST - 1'b1);
         end
-        if (take) buf_q <= s_tdata;
-        else if (emit) buf_q <= buf_q >> OUT_W;
+        if (buf_en) buf_q <= buf_ld ? s_tdata : buf_q >> OUT_W;
+    end
+    (* keep *) always @(posedge clk) begin
+        busy_b <= !rst_q && (take || (busy && !(emit && last)));
+        last_b <= (rst_q || take) ? (NCLASS == 1) : emit ? (idx == I_LAST - 1'b1) : last;
     end
 
     skid #(.WIDTH(OUT_W + 1)) u_skid (

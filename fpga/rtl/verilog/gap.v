@@ -10,8 +10,9 @@
 // A pixel is used in place (like mac: the AXI-Stream rule keeps an offered beat stable until
 // accepted, so no C*IN_W-bit copy is kept): chunk k of s_tdata enters a pipelined NCH:1
 // mux_pipe in cycle k and s_tready is high in the last chunk's cycle -> NCH cycles per pixel,
-// no bubbles (LANES == C: one pixel per cycle). s_tready is one LUT of registers (not a
-// function of s_tvalid or m_tready).
+// no bubbles (LANES == C: one pixel per cycle). s_tready is a flip-flop, loaded with the
+// value it would have from the next state of the counters, busy and m_tvalid (so the
+// producer's enable sees no logic of this block).
 // Sums: exact (SUM_W = IN_W + 1 + clog2(H*W+1) bits), LANES per chunk. NCH >= 4: an NCH-word
 // ram_sdp (BRAM/LUTRAM) read ahead of the chunk and registered, added, registered, written
 // back (read -> write 4 cycles apart, so the same word is reused NCH >= 4 cycles later, never
@@ -54,7 +55,7 @@ module gap #(
     input  wire                rst,
     input  wire [C*IN_W-1:0]   s_tdata,
     input  wire                s_tvalid,
-    output wire                s_tready,
+    output reg                 s_tready,
     output reg  [C*OUT_W-1:0]  m_tdata,
     output reg                 m_tvalid,
     input  wire                m_tready
@@ -90,31 +91,33 @@ module gap #(
     // the last pixel of a frame starts only when m_* is empty and nothing is in flight
     wire          go   = !(k0 && last_px && (busy || m_tvalid));
     wire          step = s_tvalid && go;
-    assign s_tready = go && k_last;
     wire          fin;        // last chunk of a frame leaves (below)
+    // next state of the flags s_tready is made of (s_tready = go && k_last, registered)
+    wire k_last_n  = rst_q ? (NCH == 1) :
+                     step  ? ((NCH == 1) || (!k_last && (k == K_LAST1))) : k_last;
+    wire k0_n      = rst_q ? 1'b1 : step ? k_last : k0;
+    wire last_px_n = rst_q ? (N == 1) :
+                     (step && k_last) ? ((N == 1) || (!last_px && (cnt == C_LAST1))) : last_px;
+    wire busy_n    = rst_q ? 1'b0 : (step && k0 && last_px) ? 1'b1 : fin ? 1'b0 : busy;
+    wire mv_n      = rst_q ? 1'b0 : fin ? 1'b1 : m_tready ? 1'b0 : m_tvalid;
 
     always @(posedge clk) begin
+        k_last   <= k_last_n;
+        k0       <= k0_n;
+        last_px  <= last_px_n;
+        busy     <= busy_n;
+        s_tready <= k_last_n && !(k0_n && last_px_n && (busy_n || mv_n));
         if (rst_q) begin
             cnt      <= {CW{1'b0}};
             k        <= {KW{1'b0}};
-            busy     <= 1'b0;
-            k_last   <= (NCH == 1);
-            k0       <= 1'b1;
-            last_px  <= (N == 1);
             first_px <= 1'b1;
         end else begin
-            if (step) begin
-                k      <= k_last ? {KW{1'b0}} : k + 1'b1;
-                k_last <= (NCH == 1) || (!k_last && (k == K_LAST1));
-                k0     <= k_last;
-            end
+            if (step)
+                k <= k_last ? {KW{1'b0}} : k + 1'b1;
             if (step && k_last) begin
                 cnt      <= last_px ? {CW{1'b0}} : cnt + 1'b1;
-                last_px  <= (N == 1) || (!last_px && (cnt == C_LAST1));
                 first_px <= last_px;
             end
-            if (step && k0 && last_px) busy <= 1'b1;
-            else if (fin) busy <= 1'b0;
         end
     end
 
@@ -186,19 +189,22 @@ module gap #(
     // ------------------------------------------------------------------ divider control
     reg [DS:0] dv;            // stage valid: dv[0] = initial remainder loaded, dv[DS] = done
     reg [DS:0] dl;            // ... and it is the last chunk of the frame
-    reg        rv, rl;        // signed result registered (valid, last chunk)
+    reg        rv;            // signed result registered (valid)
+    reg        fin_q;         // ... and it is the frame's last chunk (rv reaches C*OUT_W
+                              // enables: the control logic has this flip-flop of its own)
     always @(posedge clk) begin
         if (rst_q) begin
             dv <= {(DS+1){1'b0}};
             rv <= 1'b0;
+            fin_q <= 1'b0;
         end else begin
             dv <= {dv[DS-1:0], vS && lastS};
             rv <= dv[DS];
+            fin_q <= dv[DS] && dl[DS];
         end
         dl <= {dl[DS-1:0], klastS};
-        rl <= dl[DS];
     end
-    assign fin = rv && rl;
+    assign fin = fin_q;
 
     // ------------------------------------------------------------------ per lane datapath
     localparam integer EW = OUT_W + 2;                 // signed result width
@@ -281,9 +287,7 @@ module gap #(
     wire [(C+LANES)*OUT_W-1:0] shifted = {q, m_tdata};
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
-        if (rst_q) m_tvalid <= 1'b0;
-        else if (fin) m_tvalid <= 1'b1;
-        else if (m_tready) m_tvalid <= 1'b0;
+        m_tvalid <= mv_n;
         if (rv) m_tdata <= shifted[(C+LANES)*OUT_W-1 : CHO];
     end
 endmodule

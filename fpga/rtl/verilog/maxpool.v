@@ -67,7 +67,6 @@ module maxpool #(
     localparam integer YW   = $clog2(H + 2 * SH + 2) + 1;
     localparam integer BW   = $clog2(DEP + 2 * NCH + 2) + 1;  // ox*NCH address base
     localparam integer FD   = (OUT_FIFO > 6) ? OUT_FIFO : 6;  // FIFO depth = credits
-    localparam integer NW   = $clog2(FD + 2) + 1;             // credit counter
 
     /* verilator lint_off WIDTHTRUNC */
     localparam [KW_-1:0] K_LAST1 = NCH - 2;
@@ -78,7 +77,6 @@ module maxpool #(
                          Y_HOUT = HOUT, Y_PHS = PH - SH, Y_PHS1 = PH - SH - 1,
                          Y_LAST1 = H - 2, Y_SH2 = SH - 2;
     localparam [BW-1:0]  B_NCH  = NCH;
-    localparam [NW-1:0]  N_FD   = FD;
     /* verilator lint_on WIDTHTRUNC */
 
     function [LW-1:0] vmax(input [LW-1:0] a, input [LW-1:0] b);
@@ -95,17 +93,39 @@ module maxpool #(
             end
         end
     endfunction
+    // per lane: b > a (b wins in vmax(a, b))
+    function [LANES-1:0] vgt(input [LW-1:0] a, input [LW-1:0] b);
+        integer l;
+        begin
+            for (l = 0; l < LANES; l = l + 1) begin
+                if (IN_SIGNED != 0)
+                    vgt[l] = $signed(b[l*DATA_W +: DATA_W]) > $signed(a[l*DATA_W +: DATA_W]);
+                else
+                    vgt[l] = b[l*DATA_W +: DATA_W] > a[l*DATA_W +: DATA_W];
+            end
+        end
+    endfunction
+    // per lane: g ? b : a
+    function [LW-1:0] vsel(input [LANES-1:0] g, input [LW-1:0] a, input [LW-1:0] b);
+        integer l;
+        begin
+            for (l = 0; l < LANES; l = l + 1)
+                vsel[l*DATA_W +: DATA_W] = g[l] ? b[l*DATA_W +: DATA_W] : a[l*DATA_W +: DATA_W];
+        end
+    endfunction
 
     reg rst_q;
     always @(posedge clk) rst_q <= rst;
 
     // ------------------------------------------------------------------ stall (credits)
     reg  doneV;                                // stage V2 holds the last chunk of an output
-    // stall = doneV && (p + FIFO hold FD pixels), kept in a register of its own (computed from both flags' next
-    // values), so the pipeline enable `adv` that fans out to every stage is a flip-flop.
-    reg  stall_q;
+    // stall = doneV && (p + FIFO hold FD pixels), a flip-flop computed from next-state values
+    // (stall_n, below), so the pipeline enable `adv` that fans out to every stage is one.
+    // The control logic below uses stall_k, a copy with few loads.
+    reg  stall_q, stall_k;
     wire stall = stall_q;
     wire adv   = !stall;
+    wire adv_k = !stall_k;
 
     // ------------------------------------------------------------------ input pixel, chunk
     reg  [C*DATA_W-1:0] pix;                  // chunk being issued at the bottom
@@ -113,8 +133,36 @@ module maxpool #(
     reg  [KW_-1:0]      k;                    // chunk being issued
     reg                 last_k;               // k == NCH-1
     wire                issue = busy && adv;
-    assign s_tready = !busy || (last_k && adv);
-    wire                take  = s_tvalid && s_tready;
+    wire                issue_k = busy && adv_k;
+    wire                rdy   = !busy || (last_k && adv_k);  // a pixel can be accepted
+    wire                take  = s_tvalid && rdy;
+    // s_tready is the same function of copies of busy, last_k and stall_q: the port's LUT has
+    // no other load, so the producer's ready path starts at one LUT of lightly loaded FFs.
+    (* keep *) reg busy_p, last_k_p, stall_p;
+    assign s_tready = !busy_p || (last_k_p && !stall_p);
+    // The pixel register's C*DATA_W enables (load or shift) and load selects are flip-flops
+    // of their own, from the same next-state values: pix_en = rdy || issue, pix_ld = rdy.
+    (* keep *) reg pix_en, pix_ld;
+    wire                stall_n;              // next stall_q (with the credits, below)
+    wire                busy_n   = rst_q ? 1'b0 : take ? 1'b1 :
+                                   (issue_k && last_k) ? 1'b0 : busy;
+    wire                last_k_n = rst_q ? (NCH == 1) :
+                                   issue_k ? ((NCH == 1) || (!last_k && (k == K_LAST1))) : last_k;
+    // (keep on the registers and on their processes: Yosys puts it on the flip-flops, and
+    // opt_merge merges identical flip-flops unless both carry it)
+    (* keep *) always @(posedge clk) begin
+        busy_p   <= busy_n;
+        last_k_p <= last_k_n;
+        stall_p  <= stall_n;
+    end
+    (* keep *) always @(posedge clk) begin
+        busy    <= busy_n;
+        last_k  <= last_k_n;
+        stall_q <= stall_n;
+        stall_k <= stall_n;
+        pix_en  <= !busy_n || !stall_n;
+        pix_ld  <= !busy_n || (last_k_n && !stall_n);
+    end
 
     // position of the next pixel to accept: x = ox1*SW + xph, y = oy1*SH + yph
     reg  [XW-1:0] x, xph, ox1;
@@ -129,10 +177,8 @@ module maxpool #(
 
     always @(posedge clk) begin
         if (rst_q) begin
-            busy  <= 1'b0;
             take_q <= 1'b0;
             k     <= {KW_{1'b0}};
-            last_k <= (NCH == 1);
             x     <= {XW{1'b0}};
             xph   <= {XW{1'b0}};
             ox1   <= {XW{1'b0}};
@@ -146,12 +192,8 @@ module maxpool #(
             yl    <= (H == 1);
             ypl   <= (SH == 1);
         end else begin
-            if (issue) begin
-                k      <= last_k ? {KW_{1'b0}} : k + 1'b1;
-                last_k <= (NCH == 1) || (!last_k && (k == K_LAST1));
-            end
-            if (take) busy <= 1'b1;
-            else if (issue && last_k) busy <= 1'b0;
+            if (issue)
+                k <= last_k ? {KW_{1'b0}} : k + 1'b1;
             take_q <= take;
             if (step) begin
                 if (xl) begin
@@ -196,10 +238,9 @@ module maxpool #(
                 end
             end
         end
-        // (loaded whenever s_tready: when no pixel comes the register holds nothing that is
+        // (loaded whenever rdy: when no pixel comes the register holds nothing that is
         // used, so s_tvalid reaches only the counters and busy, not C*DATA_W enables)
-        if (s_tready) pix <= s_tdata;
-        else if (issue) pix <= pix >> LW;
+        if (pix_en) pix <= pix_ld ? s_tdata : pix >> LW;
     end
 
     // pools containing the next pixel (1: the one starting at ox1*SW, 0: the previous one)
@@ -219,7 +260,7 @@ module maxpool #(
     reg          fI_fst1y, fI_in1y, fI_in0y, fI_end0y, fI_sy1, fI_vend;
     reg [BW-1:0] b1I, b0I;                     // column address bases of pools ox1, ox1-1
     always @(posedge clk) begin
-        if (s_tready) begin                    // (as pix: the flags of the next pixel)
+        if (pix_ld) begin                      // (as pix: the flags of the next pixel)
             fI_we1   <= in1x && !end1x;
             fI_we0   <= in0x && !end0x;
             fI_fst1x <= fst1x;
@@ -239,7 +280,7 @@ module maxpool #(
 
     // ------------------------------------------------------------------ stage H: horizontal
     (* shreg_extract = "no" *)
-    reg           vH, lastH, we1H, we0H, fst1xH, end0xH, s1H, hemitH;
+    reg           vH, lastH, hw0H, hw1H, fs0H, fs1H, ehH, hemitH;
     reg           fst1yH, in1yH, in0yH, end0yH, sy1H, vendH;
     reg  [KW_-1:0] kH;
     reg  [LW-1:0] pxH;
@@ -254,11 +295,12 @@ module maxpool #(
         else if (adv) vH <= issue;
         if (adv) begin
             lastH  <= last_k;
-            we1H   <= fI_we1;
-            we0H   <= fI_we0;
-            fst1xH <= fI_fst1x;
-            end0xH <= fI_end0x;
-            s1H    <= fI_s1;
+            hw0H   <= fI_s1 ? fI_we0 : fI_we1;   // per slot (the pool in slot 0 / 1)
+            hw1H   <= fI_s1 ? fI_we1 : fI_we0;
+            // per slot: pool ox1 is in slot ox1 mod 2 (fI_s1), pool ox1-1 in the other
+            fs0H   <= !fI_s1 && fI_fst1x;          // slot 0 / 1 starts a pool here
+            fs1H   <=  fI_s1 && fI_fst1x;          // (pool ox1-1 never starts here)
+            ehH    <= fI_end0x ^ fI_s1;            // slot of the pool that ends here
             hemitH <= fI_hemit;
             fst1yH <= fI_fst1y;
             in1yH  <= fI_in1y;
@@ -272,15 +314,13 @@ module maxpool #(
         end
     end
 
-    wire [LW-1:0] h_a, h_b;                   // running maxima of pools ox1 / ox1-1, chunk kH
-    wire [LW-1:0] a1  = fst1xH ? pxH : vmax(h_a, pxH);
-    wire [LW-1:0] a0  = vmax(h_b, pxH);
-    wire          we1 = adv && vH && we1H;
-    wire          we0 = adv && vH && we0H;
-    wire          hw0 = s1H ? we0 : we1;
-    wire          hw1 = s1H ? we1 : we0;
-    wire [LW-1:0] hd0 = s1H ? a0 : a1;
-    wire [LW-1:0] hd1 = s1H ? a1 : a0;
+    // running maxima in RAM slot order (no data swap in front of the writes: the flags are
+    // put in slot order in stage I); write enables: one LUT of adv and registers
+    wire [LW-1:0] h0, h1;                     // slots 0 / 1, chunk kH
+    wire [LW-1:0] hd0 = fs0H ? pxH : vmax(h0, pxH);
+    wire [LW-1:0] hd1 = fs1H ? pxH : vmax(h1, pxH);
+    wire          hw0 = adv && vH && hw0H;
+    wire          hw1 = adv && vH && hw1H;
     generate
         if (NCH > 1) begin : g_hram
             // read one cycle ahead (address k in the issue stage): chunk k is written in
@@ -292,26 +332,26 @@ module maxpool #(
                 if (hw0) hs0[kH] <= hd0;
                 if (hw1) hs1[kH] <= hd1;
                 if (adv) begin
-                    ra <= fI_s1 ? hs1[k] : hs0[k];
-                    rb <= fI_s1 ? hs0[k] : hs1[k];
+                    ra <= hs0[k];
+                    rb <= hs1[k];
                 end
             end
-            assign h_a = ra;
-            assign h_b = rb;
+            assign h0 = ra;
+            assign h1 = rb;
         end else begin : g_hreg
             reg [LW-1:0] hs0, hs1;
             always @(posedge clk) begin
                 if (hw0) hs0 <= hd0;
                 if (hw1) hs1 <= hd1;
             end
-            assign h_a = s1H ? hs1 : hs0;
-            assign h_b = s1H ? hs0 : hs1;
+            assign h0 = hs0;
+            assign h1 = hs1;
             /* verilator lint_off UNUSEDSIGNAL */
             wire unused_k = |kH;
             /* verilator lint_on UNUSEDSIGNAL */
         end
     endgenerate
-    wire [LW-1:0] hv = end0xH ? a0 : a1;      // the pool column ending at this pixel
+    wire [LW-1:0] hv = ehH ? hd1 : hd0;       // the pool column ending at this pixel
     wire          re = adv && vH && hemitH;
 
     // ------------------------------------------------------------------ stages V1, V2: vertical
@@ -378,6 +418,7 @@ module maxpool #(
     // the word as last written: a word is read again (next row, same column) W*NCH cycles
     // later; the write comes 2 cycles after the read, so W*NCH <= 2 needs forwarding
     wire [LW-1:0]   v0, v1;                    // the word's slots 0 and 1
+    wire [LANES-1:0] g0, g1;                   // per lane: hvV2 > v0 / v1
     generate
         if (W * NCH <= 2) begin : g_fwd
             reg            m1, m2, wv1;
@@ -402,19 +443,30 @@ module maxpool #(
             wire [2*LW-1:0] rd = m1 ? wd1 : m2 ? wd2 : rdV2;
             assign v0 = rd[0 +: LW];
             assign v1 = rd[LW +: LW];
+            assign g0 = vgt(v0, hvV2);
+            assign g1 = vgt(v1, hvV2);
         end else begin : g_nofwd
-            // no forwarding: the read word registered once more (the RAM's output register)
-            reg [2*LW-1:0] rdL;
-            always @(posedge clk) if (adv) rdL <= rd_ram;
+            // no forwarding: the read word registered once more, and compared with the column
+            // value one stage early (in V1, from the RAM's read latch), so stage V2 is one
+            // select per bit in front of the RAM write
+            reg [2*LW-1:0]  rdL;
+            reg [LANES-1:0] g0q, g1q;
+            always @(posedge clk) if (adv) begin
+                rdL <= rd_ram;
+                g0q <= vgt(rd_ram[0 +: LW], hvV1);
+                g1q <= vgt(rd_ram[LW +: LW], hvV1);
+            end
             assign v0 = rdL[0 +: LW];
             assign v1 = rdL[LW +: LW];
+            assign g0 = g0q;
+            assign g1 = g1q;
         end
     endgenerate
     // per slot: the pool's running maximum with this column's value (a pool's first row starts
     // it), kept only if this row belongs to that pool; a pool that ends may keep its updated
     // value: its slot is rewritten (fst) before reuse
-    wire [LW-1:0] u0 = fst0V2 ? hvV2 : vmax(v0, hvV2);
-    wire [LW-1:0] u1 = fst1V2 ? hvV2 : vmax(v1, hvV2);
+    wire [LW-1:0] u0 = fst0V2 ? hvV2 : vsel(g0, v0, hvV2);    // = vmax(v0, hvV2)
+    wire [LW-1:0] u1 = fst1V2 ? hvV2 : vsel(g1, v1, hvV2);
     assign wdata = {in1V2 ? u1 : v1, in0V2 ? u0 : v0};
     wire [LW-1:0] vout = e1V2 ? u1 : u0;
 
@@ -444,27 +496,26 @@ module maxpool #(
         end
     endgenerate
 
-    reg  [NW-1:0] cnt;                          // pixels in p and the FIFO
-    wire          inc = adv && doneV;
+    // pixels in p and the FIFO (at most FD: a pixel is held in V2 while FD are there), as a
+    // thermometer code th[j] = (count > j), so "count after this edge >= FD" is one LUT
+    reg  [FD-1:0] th;
+    wire          inc = adv_k && doneV;
     wire          dec = m_tvalid && m_tready;
-    /* verilator lint_off WIDTHEXPAND */
-    wire [NW-1:0] cnt_nx = cnt + inc - dec;
-    /* verilator lint_on WIDTHEXPAND */
+    wire [FD-1:0] th_n = (inc && !dec) ? {th[FD-2:0], 1'b1} :
+                         (dec && !inc) ? {1'b0, th[FD-1:1]} : th;
     always @(posedge clk) begin
         if (rst_q) begin
             p_tvalid <= 1'b0;
-            cnt      <= {NW{1'b0}};
+            th       <= {FD{1'b0}};
         end else begin
             if (inc) p_tvalid <= 1'b1;
             else if (p_tready) p_tvalid <= 1'b0;
-            cnt  <= cnt_nx;
+            th <= th_n;
         end
     end
-    wire doneV_nx = adv ? (vV1 && vendV1 && lastV1) : doneV;
-    always @(posedge clk) begin
-        if (rst_q) stall_q <= 1'b0;
-        else       stall_q <= doneV_nx && (cnt_nx >= N_FD);
-    end
+    wire doneV_nx = adv_k ? (vV1 && vendV1 && lastV1) : doneV;
+    assign stall_n = !rst_q && doneV_nx && th_n[FD-1];
+
 
     fifo #(.WIDTH(C * DATA_W), .DEPTH(FD)) u_out (
         .clk(clk), .rst(rst),                      // (fifo registers it itself)

@@ -24,8 +24,12 @@ module rom #(
     // read stops Yosys from pulling the caller's address-counter logic into a LUT ROM's
     // decoder (measured: a 128-word LUT ROM behind the mac's address counter had 6 logic
     // levels and an adder, 173 MHz on xc7; with the kept address register 234 MHz).
+    // One per ROM: keep on the register (Vivado) and on its process (Yosys puts it on the
+    // flip-flop cells, which opt_merge then leaves alone), so the PE banks of a mac do not
+    // share one address register whose net reaches every bank's decoder (v1.1 conv1: ~860
+    // LUT loads on one net).
     (* keep *) reg [AW-1:0] a_q;
-    always @(posedge clk) if (en) a_q <= addr;
+    (* keep *) always @(posedge clk) if (en) a_q <= addr;
 
     /* verilator lint_off WIDTHEXPAND */
     generate

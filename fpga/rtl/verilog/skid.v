@@ -49,9 +49,12 @@ module skid #(
         end
     end
 
+    // spare is loaded with every accepted beat: when main takes the beat at once spare is not
+    // marked valid, so the copy is unused; its enable is then `take` alone (m_tready reaches
+    // only main's enable, one LUT)
     always @(posedge clk) begin
         if (room) m_tdata <= sp_valid ? sp_data : s_tdata;
-        if (!room && take) sp_data <= s_tdata;
+        if (take) sp_data <= s_tdata;
     end
 endmodule
 `default_nettype wire

@@ -343,15 +343,18 @@ module window #(
         end
     endgenerate
 
+    // load = adv && vC && emitC, written as one LUT of registers and m_tready (not through
+    // adv, whose net reaches every stage): the wide m_tdata enable is one level deep
+    wire load = vC && emitC && (!m_tvalid || m_tready);
     always @(posedge clk) begin
         if (rst_q) begin
             m_tvalid <= 1'b0;
-        end else if (adv && vC && emitC) begin
+        end else if (load) begin
             m_tvalid <= 1'b1;
         end else if (m_tready) begin
             m_tvalid <= 1'b0;
         end
-        if (adv && vC && emitC) m_tdata <= win;
+        if (load) m_tdata <= win;
     end
 endmodule
 `default_nettype wire

@@ -1,0 +1,184 @@
+"""The fast co-simulation engine (fpga/cosim/fast.py + fast_harness.cpp) against the reference
+and against the cocotb engine; its harness on small designs with wide s_axis ports."""
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from fpga.beats import pack_frame_bytes
+from fpga.cli import main
+from fpga.cosim.fast import build_fast, simulate_fast
+from fpga.graph import Graph
+from fpga.reference import run
+
+
+@pytest.fixture(scope="session")
+def default_rtl(default_project, tmp_path_factory):
+    """The default project with generated RTL: test_cosim's (with its cached builds) when that
+    module ran first, else a copy of our own, since test_cosim's fixture generates the RTL in
+    place and fails when it is already there."""
+    if (default_project / "rtl" / "rtl.json").exists():
+        return default_project
+    copy = tmp_path_factory.mktemp("fast") / "default"
+    shutil.copytree(default_project, copy)
+    assert main(["rtl", str(copy)]) == 0
+    return copy
+
+
+def quiet(_msg):
+    pass
+
+
+def frames(project, n, seed):
+    g = Graph.load(project)
+    return g, np.random.default_rng(seed).integers(0, 256, (n,) + g.input.out_shape)
+
+
+def test_fast_engine_bit_exact_under_backpressure(default_rtl):
+    g, x = frames(default_rtl, 4, 1)
+    r = simulate_fast(default_rtl, x, backpressure=0.5, seed=3, progress=quiet)
+    assert r["engine"] == "fast" and np.array_equal(r["outputs"], run(g, x))
+    h, w, _ = g.input.out_shape
+    classes = r["outputs"].shape[1]
+    assert r["beats_in"] == 4 * h * w and r["beats_out"] == 4 * classes and r["tlast_err"] == 0
+    assert r["out_bytes"].shape == (4, 4 * classes) and r["out_bytes"].dtype == np.uint8
+    meta = json.loads((default_rtl / "rtl/rtl.json").read_text())
+    assert abs(r["ii_cycles"] - meta["model_ii_cycles"]) <= 0.02 * meta["model_ii_cycles"]
+    assert r["total_cycles"] > 3 * r["ii_cycles"] and r["sim_cycles_per_s"] > 0
+
+
+def test_fast_and_cocotb_engines_agree(default_rtl):
+    from fpga.cosim.runner import cosimulate
+    _, x = frames(default_rtl, 3, 2)
+    f = simulate_fast(default_rtl, x, progress=quiet)
+    c = cosimulate(default_rtl, x, progress=quiet)
+    assert c["engine"] == "cocotb" and set(c) <= set(f)
+    assert np.array_equal(f["outputs"], c["outputs"]) and np.array_equal(f["out_bytes"], c["out_bytes"])
+    # tb_network waits for each frame in steps of 64 cycles: its II is the exact one on a
+    # 64-cycle grid, equal to it when the II is on the grid (the default model's, 12544, is)
+    assert abs(c["ii_cycles"] - f["ii_cycles"]) < 64
+    assert f["ii_cycles"] % 64 or c["ii_cycles"] == f["ii_cycles"]
+    assert abs(c["latency_cycles"] - f["latency_cycles"]) < 64  # (the same cycle counter)
+
+
+def test_harness_moves_exactly_the_packed_bytes(default_rtl):
+    """Frames packed by fpga.beats and the same bytes given as packed_bytes give the same
+    outputs; a pixel changed in one beat of the bytes changes that frame exactly as the
+    reference says (the C++ side puts beat i at bytes [i*nb, (i+1)*nb), little-endian)."""
+    g, x = frames(default_rtl, 3, 3)
+    h, w, c = g.input.out_shape
+    fmt = g.input.out_fmt
+    packed = np.stack([np.frombuffer(pack_frame_bytes(f, fmt.width, c), dtype=np.uint8) for f in x])
+    a = simulate_fast(default_rtl, x, progress=quiet)
+    b = simulate_fast(default_rtl, x, packed_bytes=packed, progress=quiet)
+    assert np.array_equal(a["outputs"], b["outputs"]) and np.array_equal(a["out_bytes"], b["out_bytes"])
+    nb = packed.shape[1] // (h * w)
+    y, xx = h // 2, w // 2                                  # frame 1, the middle pixel
+    x2, packed2 = x.copy(), packed.copy()
+    x2[1, y, xx, 0] = 255 - x[1, y, xx, 0]
+    packed2[1, (y * w + xx) * nb] = x2[1, y, xx, 0]         # channel 0 = the beat's low byte
+    r = simulate_fast(default_rtl, x, packed_bytes=packed2, progress=quiet)
+    assert np.array_equal(r["outputs"], run(g, x2))
+    assert not np.array_equal(r["outputs"][1], a["outputs"][1])
+    assert np.array_equal(r["outputs"][[0, 2]], a["outputs"][[0, 2]])
+
+
+def test_fast_engine_reset_between_frames(default_rtl):
+    g, x = frames(default_rtl, 4, 8)
+    r = simulate_fast(default_rtl, x, backpressure=0.2, reset_after=2, progress=quiet)
+    assert np.array_equal(r["outputs"], run(g, x))
+    h, w, _ = g.input.out_shape
+    assert r["beats_in"] == 4 * h * w and r["tlast_err"] == 0
+
+
+def test_cli_fast_engine(default_rtl, capsys):
+    code = main(["cosim", str(default_rtl), "--frames", "4", "--backpressure", "0.3", "--json"])
+    r = json.loads(capsys.readouterr().out)
+    assert code == 0 and r["engine"] == "fast" and r["mismatches"] == 0 and r["outputs_compared"] == 40
+    assert r["sim_cycles_per_s"] > 200_000   # a sanity floor; the benchmark measures speed
+    assert main(["cosim", str(default_rtl), "--engine", "fast", "--waves"]) == 2
+    assert "cocotb" in capsys.readouterr().err
+
+
+# A stand-in network with the generated top's ports and a W-bit s_axis: each input beat comes
+# out as W/32 beats (its 32-bit words, least significant first), tlast on the last word of a
+# beat taken with tlast; tlast_err (sticky) goes high once a beat with tlast has been taken.
+ECHO = """
+module echo{W} (
+    input  wire ap_clk, input wire ap_rst_n,
+    input  wire [{W}-1:0] s_axis_tdata, input wire s_axis_tvalid, output wire s_axis_tready,
+    input  wire s_axis_tlast,
+    output wire [31:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready,
+    output wire m_axis_tlast, output reg tlast_err
+);
+    reg [{W}-1:0] data;
+    reg [7:0]     left;
+    reg           last;
+    assign s_axis_tready = ap_rst_n && left == 0;
+    assign m_axis_tvalid = left != 0;
+    assign m_axis_tdata  = data[31:0];
+    assign m_axis_tlast  = last && left == 1;
+    always @(posedge ap_clk)
+        if (!ap_rst_n) begin
+            left <= 0;
+            tlast_err <= 0;
+        end else if (s_axis_tvalid && s_axis_tready) begin
+            data <= s_axis_tdata;
+            left <= {W} / 32;
+            last <= s_axis_tlast;
+            tlast_err <= tlast_err | s_axis_tlast;
+        end else if (m_axis_tvalid && m_axis_tready) begin
+            data <= data >> 32;
+            left <= left - 1;
+        end
+endmodule
+"""
+
+
+@pytest.fixture(scope="module", params=[64, 128])
+def echo(request, tmp_path_factory):
+    width = request.param
+    project = tmp_path_factory.mktemp(f"echo{width}")
+    (project / "rtl").mkdir()
+    (project / "rtl/rtl.json").write_text(json.dumps({"top": f"echo{width}"}))
+    (project / "rtl/echo.v").write_text(ECHO.replace("{W}", str(width)))
+    exe, build_s = build_fast(project, progress=quiet)
+    assert build_s > 0 and build_fast(project, progress=quiet) == (exe, 0.0)  # cached
+    return project, exe, width
+
+
+def run_echo(echo, data: bytes, beats: int, out_beats: int, **kw):
+    project, exe, width = echo
+    (project / "in.bin").write_bytes(data)
+    args = {"in": project / "in.bin", "out": project / "out.bin", "beats": beats,
+            "bytes": width // 8, "out_beats": out_beats,
+            "frames": len(data) // (beats * width // 8), **kw}
+    res = subprocess.run([str(exe), *(f"{k}={v}" for k, v in args.items())],
+                         cwd=project / "rtl", capture_output=True, text=True)
+    return res, (project / "out.bin").read_bytes() if res.returncode == 0 else None
+
+
+def test_harness_drives_wide_ports_byte_exact(echo):
+    _, _, width = echo
+    frames_, beats = 3, 5
+    data = np.random.default_rng(width).integers(0, 256, frames_ * beats * width // 8, dtype=np.uint8)
+    out_beats = beats * width // 32
+    res, out = run_echo(echo, data.tobytes(), beats, out_beats, backpressure=0.4, seed=7)
+    assert res.returncode == 0, res.stderr
+    assert out[:data.size] == data.tobytes()               # the words, in byte order
+    done_at = np.frombuffer(out[data.size:], dtype="<i8")
+    assert len(done_at) == frames_ and np.all(np.diff(done_at) > 0)
+    summary = dict(kv.split("=") for kv in res.stdout.splitlines()[-1].split()[1:])
+    assert summary["beats_in"] == str(frames_ * beats)
+    assert summary["beats_out"] == str(frames_ * out_beats) and summary["tlast_err"] == "1"
+
+
+def test_harness_reports_stalls_and_misplaced_tlast(echo):
+    _, _, width = echo
+    data = bytes(5 * width // 8)
+    res, _ = run_echo(echo, data, 5, 5 * width // 32, backpressure=0.9, max_cycles=3)
+    assert res.returncode == 1 and "stall: no output frame within 3 cycles" in res.stderr
+    res, _ = run_echo(echo, data, 5, 5 * width // 32 + 1)  # the design ends its frame early
+    assert res.returncode == 1 and "m_axis tlast on beat" in res.stderr
