@@ -66,7 +66,7 @@ def main() -> int:
     rows.append(("RTL", "ok", f"{rtl['mac_lanes']} MAC lanes, analytic II {rtl['model_ii_cycles']:,} "
                               f"cycles ({rtl['mac_utilisation'] * 100:.0f}% MAC use)"))
 
-    stage(4, f"RTL co-simulation (cocotb + Verilator), {COSIM_FRAMES} frames, backpressure 0.5")
+    stage(4, f"RTL co-simulation (Verilator, fast C++ engine), {COSIM_FRAMES} frames, backpressure 0.5")
     code, co = run_json(["cosim", PROJECT, "--frames", COSIM_FRAMES, "--backpressure", "0.5"])
     co_row = len(rows)
     rows.append(None)            # filled in once the clock is known (after the timing estimate)

@@ -34,7 +34,7 @@ VERILATOR_ARGS = ["-O3", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
 def build_fast(project, progress=print) -> tuple[Path, float]:
     """Verilate and compile the RTL with the harness once per change of either.
     Returns (executable, seconds); 0 seconds when the cached build was reused."""
-    project = Path(project)
+    project = Path(project).resolve()   # Verilator runs in rtl/: absolute paths
     meta = rtl_manifest(project)
     rtl = project / "rtl"
     sources = sorted(rtl.glob("*.v"))
@@ -68,7 +68,7 @@ def simulate_fast(project, frames, backpressure: float = 0.0, seed: int = 1, pro
     """Run raw-integer frames through the RTL; the arguments and the result are those of
     runner.cosimulate (without waves), plus "beats_in", "beats_out" and "tlast_err" (the
     design's sticky flag at the end of the run)."""
-    project = Path(project)
+    project = Path(project).resolve()
     graph = Graph.load(project)
     meta = rtl_manifest(project)
     if not 0 <= backpressure < 1:
