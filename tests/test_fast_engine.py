@@ -93,6 +93,14 @@ def test_fast_engine_reset_between_frames(default_rtl):
     assert r["beats_in"] == 4 * h * w and r["tlast_err"] == 0
 
 
+def test_fast_engine_takes_a_relative_project_path(default_rtl, monkeypatch):
+    # (make demo passes hls_projects/NAME; Verilator runs in PROJECT/rtl)
+    g, x = frames(default_rtl, 2, 9)
+    monkeypatch.chdir(default_rtl.parent)
+    r = simulate_fast(default_rtl.name, x, progress=quiet)
+    assert np.array_equal(r["outputs"], run(g, x))
+
+
 def test_cli_fast_engine(default_rtl, capsys):
     code = main(["cosim", str(default_rtl), "--frames", "4", "--backpressure", "0.3", "--json"])
     r = json.loads(capsys.readouterr().out)
