@@ -1,12 +1,14 @@
 """`make bench`: RTL performance figures -> docs/BENCHMARKS.md.
 
-For each case: convert, generate RTL for the board, co-simulate a few frames in Verilator and
-report the measured II and latency (clock cycles), the analytic II, MAC lanes, MAC-lane
+For each case: convert, generate RTL for the board, co-simulate a few frames in Verilator (the
+fast engine: fpga/cosim/fast.py) with no backpressure and again at 0.5, and report the
+measured II and latency (clock cycles), the analytic II, MAC lanes, MAC-lane
 utilisation = MACs per frame / (lanes x II), the timing estimate (`fpga timing`: per-block Yosys
 + static timing) and frames/s at min(board target clock, estimated Fmax).
 Resources: `fpga fit` of every case on every known board (folding chosen per board), and Yosys
 `synth_xilinx` per distinct block (`fpga synth`) of the cases marked for it, on the RTL
-co-simulated.
+co-simulated. Simulation speed: the fast engine against the cocotb engine on the same frames,
+in the same run (cases marked for it), as a ratio.
 """
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 CASES = [
-    # name, model source, board, frames, Yosys
-    ("squeezenet_mini_digits (default)", "models/squeezenet_mini_digits.h5", "pynq-z2", 8, True),
-    ("squeezenet1_1 224x224x3, 1000 classes (random 8-bit weights)", "v11_224", "zcu104", 2,
-     True),
+    # name, model source, board, frames, Yosys, cocotb frames (speed comparison; 0: none)
+    ("squeezenet_mini_digits (default)", "models/squeezenet_mini_digits.h5", "pynq-z2", 20, True, 4),
+    ("squeezenet1_1 224x224x3, 1000 classes (random 8-bit weights)", "v11_224", "zcu104", 3,
+     True, 0),
 ]
 OUT = Path("docs/BENCHMARKS.md")
 
@@ -67,8 +69,9 @@ def resources(project: Path, board: str, yosys: bool) -> dict:
     return out
 
 
-def run_case(name, source, board, frames, yosys, work: Path) -> dict:
+def run_case(name, source, board, frames, yosys, cocotb_frames, work: Path) -> dict:
     from .boards import get_board
+    from .cosim.fast import simulate_fast
     from .cosim.runner import cosimulate
     from .graph import Graph
     from .hls.convert import convert
@@ -82,8 +85,18 @@ def run_case(name, source, board, frames, yosys, work: Path) -> dict:
     graph = Graph.load(project)
     x = random_frames(graph, frames, seed=3)
     t0 = time.time()
-    r = cosimulate(project, x, progress=lambda m: print(m, file=sys.stderr))
-    exact = bool(np.array_equal(r["outputs"], run(graph, x)))
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    r = simulate_fast(project, x, progress=log)
+    want = run(graph, x)
+    bp = simulate_fast(project, x, backpressure=0.5, seed=2, progress=log)
+    exact = bool(np.array_equal(r["outputs"], want) and np.array_equal(bp["outputs"], want))
+    sim = {"fast_cycles_per_s": r["sim_cycles_per_s"], "fast_bp05_cycles_per_s": bp["sim_cycles_per_s"],
+           "fast_bp05_ii_cycles": bp["ii_cycles"]}
+    if cocotb_frames:
+        c = cosimulate(project, x[:cocotb_frames], progress=log)
+        exact = exact and bool(np.array_equal(c["outputs"], want[:cocotb_frames]))
+        sim.update(cocotb_cycles_per_s=c["sim_cycles_per_s"], cocotb_frames=cocotb_frames,
+                   fast_over_cocotb=r["sim_cycles_per_s"] / c["sim_cycles_per_s"])
     ii = r["ii_cycles"] or meta["model_ii_cycles"]
     res = resources(project, board, yosys)
     target = get_board(board).clock_mhz
@@ -98,7 +111,7 @@ def run_case(name, source, board, frames, yosys, work: Path) -> dict:
             "model_ii_cycles": meta["model_ii_cycles"], "mac_lanes": meta["mac_lanes"],
             "macs_per_frame": graph.macs,
             "utilisation": graph.macs / (meta["mac_lanes"] * ii),
-            "fps": clock * 1e6 / ii, "sim_cycles_per_s": r["sim_cycles_per_s"],
+            "fps": clock * 1e6 / ii, "sim_cycles_per_s": r["sim_cycles_per_s"], **sim,
             "verilator_build_s": r["build_s"], "sim_wall_s": time.time() - t0, **res}
 
 
@@ -112,7 +125,8 @@ def main(argv=None) -> int:
         "# Benchmarks",
         "",
         "Reproduce with `make bench` (`python -m fpga.bench`). Measured in RTL simulation",
-        "(Verilator 5.48 driven by cocotb 2.1, no backpressure, frames streamed back to back):",
+        "(Verilator 5.48, the fast engine's C++ testbench, no backpressure, frames streamed back",
+        "to back; bit-exact = equal integers, also at backpressure 0.5 and, where run, cocotb):",
         "II = median cycles between the last output beats of consecutive frames; latency = cycles",
         "from reset release (input offered at once) to the last output beat of frame 0. Analytic II",
         "from `fpga/rtl/folding.py`. Utilisation = MACs per frame / (MAC lanes x measured II).",
@@ -132,6 +146,17 @@ def main(argv=None) -> int:
                      f"{r['model_ii_cycles']:,} | {r['latency_cycles']:,} | {r['mac_lanes']:,} | "
                      f"{r['macs_per_frame']:,} | {r['utilisation'] * 100:.1f}% | {r['fps']:,.1f} | "
                      f"{r['sim_cycles_per_s']:,.0f} |")
+    lines += ["", "## Simulation speed", "",
+              "Simulated clock cycles per wall-clock second of the simulation run (build excluded), "
+              "same machine, same run, same frames; the ratio is the figure to compare "
+              "(absolute speeds move with machine load).", "",
+              "| case | fast engine | fast, backpressure 0.5 | cocotb engine | fast / cocotb |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        coco = (f"{r['cocotb_cycles_per_s']:,.0f} ({r['cocotb_frames']} frames) | "
+                f"{r['fast_over_cocotb']:.1f}x") if "cocotb_cycles_per_s" in r else "not run | -"
+        lines.append(f"| {r['case']} | {r['fast_cycles_per_s']:,.0f} | "
+                     f"{r['fast_bp05_cycles_per_s']:,.0f} | {coco} |")
     lines += ["", "## Timing estimate (`fpga timing`)", ""]
     for r in rows:
         if "timing" not in r:
@@ -177,7 +202,7 @@ def main(argv=None) -> int:
     lines += ["", "Raw figures:", "", "```json", json.dumps(rows, indent=1), "```", ""]
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text("\n".join(lines))
-    print("\n".join(lines[12:12 + len(rows) + 1]))
+    print("\n".join(lines[13:13 + len(rows) + 2]))
     print(f"wrote {OUT}")
     return 0 if all(r["bit_exact"] for r in rows) else 1
 

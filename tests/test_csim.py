@@ -49,3 +49,23 @@ def test_csim_reports_mismatch_and_fails(default_project, capsys, tmp_path, monk
     code = main(["csim", str(default_project), "--frames", "5", "--no-qkeras"])
     assert code == 1
     assert "differ from the reference" in capsys.readouterr().err
+
+
+def test_quick_build_is_the_same_csim(default_project, tmp_path):
+    """CSim(quick=True), the fuzzer's one-unit -O0 build, gives the integers of build_lib.sh's
+    (and of the reference), in a copy of the project so the cached library is not replaced."""
+    import shutil
+
+    import numpy as np
+
+    from fpga.csim import CSim
+    from fpga.graph import Graph
+    from fpga.inputs import random_frames
+    from fpga.reference import run
+    copy = tmp_path / "p"
+    shutil.copytree(default_project, copy)
+    g = Graph.load(copy)
+    x = random_frames(g, 3, seed=4)
+    quick = CSim(copy, progress=lambda m: None, quick=True)
+    assert quick.compile_seconds > 0 and (copy / "hls/csim_quick.cpp").exists()
+    assert np.array_equal(quick.run(x), run(g, x))

@@ -111,16 +111,86 @@ def test_cli_fast_engine(default_rtl, capsys):
     assert "cocotb" in capsys.readouterr().err
 
 
+# ---------------------------------------------------------------- AXI4-Stream stress (issue 9)
+@pytest.mark.parametrize("backpressure", [0.0, 0.9])
+def test_backpressure_extremes_bit_exact_no_beat_lost(default_rtl, backpressure):
+    g, x = frames(default_rtl, 3, 11)
+    r = simulate_fast(default_rtl, x, backpressure=backpressure, seed=5, progress=quiet)
+    h, w, _ = g.input.out_shape
+    assert np.array_equal(r["outputs"], run(g, x))
+    assert (r["beats_in"], r["beats_out"]) == (3 * h * w, 3 * r["outputs"].shape[1])
+    assert r["tlast_errs"] == 0 and r["resets"] == 0
+
+
+def test_reset_in_mid_frame_then_exact_and_nothing_stale(default_rtl):
+    """Resets at random cycles (seeded) while frames stream in and out; after each, the host
+    sends again from the first frame whose output was not complete (fast_harness.cpp). Every
+    frame's output must be exact: a stale beat from before a reset would shift or corrupt it.
+    The first reset comes two cycles before frame 0's last score (the run is the same as an
+    unreset one up to there), so that a partial output is cut off and dropped."""
+    g, x = frames(default_rtl, 5, 12)
+    h, w, _ = g.input.out_shape
+    classes = int(np.prod(g.output.out_shape))
+    clean = simulate_fast(default_rtl, x, backpressure=0.3, seed=4, progress=quiet)
+    ii, lat = clean["ii_cycles"], clean["latency_cycles"]
+    rng = np.random.default_rng(3)
+    resets = [lat - 2, *sorted(set(rng.integers(lat, lat + 4 * ii, 3).tolist()))]
+    r = simulate_fast(default_rtl, x, backpressure=0.3, seed=4, progress=quiet, reset_at=resets)
+    assert r["resets"] == len(resets)
+    assert np.array_equal(r["outputs"], run(g, x))
+    assert r["discarded_in"] > 0 and r["discarded_out"] > 0   # resets really cut frames short
+    # every beat accounted for: none lost, none duplicated
+    assert r["beats_in"] - r["discarded_in"] == 5 * h * w
+    assert r["beats_out"] - r["discarded_out"] == 5 * classes
+    assert r["tlast_err"] == 0 and r["tlast_errs"] == 0
+
+
+def test_malformed_tlast_flagged_counted_and_next_frame_exact(default_rtl):
+    """Early, missing and late tlast (axis_in.v): each is counted (late counts 2: its missing
+    end, then the early end of the spill-over frame), framing recovers, and the frames around
+    them are exact; the malformed ones are processed as axis_in.v documents (zero-completed)."""
+    g, _ = frames(default_rtl, 1, 0)
+    h, w, c = g.input.out_shape
+    n = h * w
+    rng = np.random.default_rng(13)
+    px = [rng.integers(0, 256, (n, c)) for _ in range(7)]
+    sent, marks, seen = [], [], []   # transfers sent; tlast per beat; frames the network sees
+
+    def transfer(pixels, tlast=True):
+        sent.append(pixels)
+        marks.append(np.r_[np.zeros(len(pixels) - 1, np.uint8), np.uint8(tlast)])
+
+    def zero_completed(pixels):
+        return np.concatenate([pixels, np.zeros((n - len(pixels), c), int)])
+
+    transfer(px[0]); seen.append(px[0])
+    transfer(px[1][:n // 3]); seen.append(zero_completed(px[1][:n // 3]))       # early
+    transfer(px[2]); seen.append(px[2])
+    transfer(px[3], tlast=False); seen.append(px[3])                            # missing
+    transfer(px[4]); seen.append(px[4])
+    spill = rng.integers(0, 256, (7, c))
+    transfer(np.concatenate([px[5], spill])); seen += [px[5], zero_completed(spill)]  # late
+    transfer(px[6]); seen.append(px[6])
+    pixels, tlast = np.concatenate(sent), np.concatenate(marks)
+    want = run(g, np.stack(seen).reshape(len(seen), h, w, c))
+    r = simulate_fast(default_rtl, pixels, backpressure=0.4, seed=2, progress=quiet,
+                      tlast=tlast, out_frames=len(seen))
+    assert r["tlast_err"] == 1 and r["tlast_errs"] == 4
+    assert np.array_equal(r["outputs"], want)
+    assert r["beats_in"] == len(pixels) and r["beats_out"] == want.size
+
+
 # A stand-in network with the generated top's ports and a W-bit s_axis: each input beat comes
 # out as W/32 beats (its 32-bit words, least significant first), tlast on the last word of a
-# beat taken with tlast; tlast_err (sticky) goes high once a beat with tlast has been taken.
+# beat taken with tlast; tlast_err (sticky) goes high once a beat with tlast has been taken,
+# tlast_errs counts them.
 ECHO = """
 module echo{W} (
     input  wire ap_clk, input wire ap_rst_n,
     input  wire [{W}-1:0] s_axis_tdata, input wire s_axis_tvalid, output wire s_axis_tready,
     input  wire s_axis_tlast,
     output wire [31:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready,
-    output wire m_axis_tlast, output reg tlast_err
+    output wire m_axis_tlast, output reg tlast_err, output reg [15:0] tlast_errs
 );
     reg [{W}-1:0] data;
     reg [7:0]     left;
@@ -133,11 +203,13 @@ module echo{W} (
         if (!ap_rst_n) begin
             left <= 0;
             tlast_err <= 0;
+            tlast_errs <= 0;
         end else if (s_axis_tvalid && s_axis_tready) begin
             data <= s_axis_tdata;
             left <= {W} / 32;
             last <= s_axis_tlast;
             tlast_err <= tlast_err | s_axis_tlast;
+            tlast_errs <= tlast_errs + s_axis_tlast;
         end else if (m_axis_tvalid && m_axis_tready) begin
             data <= data >> 32;
             left <= left - 1;
@@ -182,6 +254,7 @@ def test_harness_drives_wide_ports_byte_exact(echo):
     summary = dict(kv.split("=") for kv in res.stdout.splitlines()[-1].split()[1:])
     assert summary["beats_in"] == str(frames_ * beats)
     assert summary["beats_out"] == str(frames_ * out_beats) and summary["tlast_err"] == "1"
+    assert summary["tlast_errs"] == str(frames_) and summary["resets"] == "0"
 
 
 def test_harness_reports_stalls_and_misplaced_tlast(echo):

@@ -3,22 +3,31 @@
 //
 // Usage (run from PROJECT/rtl: the ROMs' $readmemh paths are relative to it):
 //   fast_sim in=FILE out=FILE beats=N bytes=NB out_beats=K frames=F
-//            [backpressure=P] [seed=S] [reset_after=R] [max_cycles=M]
+//            [backpressure=P] [seed=S] [reset_after=R] [reset_at=C1,C2,..] [tlast=FILE]
+//            [max_cycles=M]
 // in:  F frames of already-packed s_axis bytes (fpga/beats.py; this file only moves bytes):
 //      beat i of a frame is bytes [i*NB, (i+1)*NB), little-endian; N beats a frame.
+//      With tlast=FILE (one byte per beat of in, 1 = tlast on that beat) in is any number of
+//      beats, framed by that file (malformed frames: early, late or missing tlast), and F is
+//      the number of output frames to wait for.
 // out: F*K output beats (uint32, little-endian), then F cycle counts (int64, little-endian):
 //      the cycle at which each frame's last output beat was accepted.
 // stdout: "frame I" as each frame completes (for a progress bar), then the line
-//      "summary beats_in=.. beats_out=.. tlast_err=.. cycles=..": beats taken on s_axis and
-//      m_axis, the design's tlast_err at the end, rising edges simulated (resets included).
+//      "summary beats_in=.. beats_out=.. tlast_err=.. tlast_errs=.. resets=.. discarded_in=..
+//      discarded_out=.. cycles=..": beats taken on s_axis and m_axis, the design's tlast_err
+//      and tlast_errs at the end, the mid-stream resets done, the beats taken in and out for
+//      frames a reset cut off (sent again / not kept), rising edges simulated (resets included).
 //      Errors (stall, bad arguments, misplaced m_axis tlast) go to stderr, with exit status 1.
 //
 // Stimulus, as in fpga/cosim/tb_network.py: reset (ap_rst_n low) for 5 cycles, 2 idle cycles,
 // then frames back to back with tlast on the last beat of each; with probability P a cycle
 // has no new input beat (a valid gap) and, from another random stream, m_axis_tready low. With
 // R > 0, after the first R frames have come out the design is reset the same way and the rest
-// streamed. Cycles are counted like tb_network's `cycle`: from 2 cycles after the first reset
-// release, through any later reset.
+// streamed. With reset_at, the design is reset the same way when the cycle counter reaches each
+// Ci, wherever the stream is (mid-frame), like a host that resets the PL and its DMA: the
+// output beats of a frame not complete are dropped, and streaming restarts with the first
+// frame whose output was not complete. Cycles are counted like tb_network's `cycle`: from 2
+// cycles after the first reset release, through any later reset.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +53,8 @@ struct Config {
     uint64_t beats = 0, bytes = 0, out_beats = 0, frames = 0;
     double backpressure = 0.0;
     uint64_t seed = 1, reset_after = 0, max_cycles = 1000000;
+    std::vector<uint64_t> reset_at;  // ascending
+    std::string tlast_path;
 };
 
 Config parse_args(int argc, char** argv) {
@@ -79,6 +90,16 @@ Config parse_args(int argc, char** argv) {
     c.seed = number("seed", false, c.seed);
     c.reset_after = number("reset_after", false, 0);
     c.max_cycles = number("max_cycles", false, c.max_cycles);
+    for (std::string r = take("reset_at", false); !r.empty();) {
+        const size_t comma = r.find(',');
+        c.reset_at.push_back(std::strtoull(r.substr(0, comma).c_str(), nullptr, 10));
+        r = comma == std::string::npos ? "" : r.substr(comma + 1);
+    }
+    for (size_t i = 1; i < c.reset_at.size(); ++i)
+        if (c.reset_at[i] <= c.reset_at[i - 1]) fail("reset_at must be ascending");
+    c.tlast_path = take("tlast", false);
+    if (!c.tlast_path.empty() && (!c.reset_at.empty() || c.reset_after))
+        fail("tlast= (free framing) does not combine with resets");
     if (!kv.empty()) fail("unknown argument " + kv.begin()->first + "=");
     if (!c.beats || !c.bytes || !c.out_beats || !c.frames) fail("beats, bytes, out_beats, frames must be > 0");
     if (!(c.backpressure >= 0.0 && c.backpressure < 1.0)) fail("backpressure must be in [0, 1)");
@@ -150,9 +171,21 @@ int main(int argc, char** argv) {
     const Config cfg = parse_args(argc, argv);
     const std::vector<uint8_t> input = read_file(cfg.in_path);
     const uint64_t frame_bytes = cfg.beats * cfg.bytes;
-    if (input.size() != cfg.frames * frame_bytes)
-        fail(cfg.in_path + " has " + std::to_string(input.size()) + " bytes, expected " +
-             std::to_string(cfg.frames) + " frames x " + std::to_string(frame_bytes));
+    std::vector<uint8_t> tlast;  // per input beat
+    if (cfg.tlast_path.empty()) {
+        if (input.size() != cfg.frames * frame_bytes)
+            fail(cfg.in_path + " has " + std::to_string(input.size()) + " bytes, expected " +
+                 std::to_string(cfg.frames) + " frames x " + std::to_string(frame_bytes));
+        tlast.assign(cfg.frames * cfg.beats, 0);
+        for (uint64_t f = 1; f <= cfg.frames; ++f) tlast[f * cfg.beats - 1] = 1;
+    } else {
+        tlast = read_file(cfg.tlast_path);
+        if (input.size() != tlast.size() * cfg.bytes)
+            fail(cfg.in_path + " has " + std::to_string(input.size()) + " bytes, expected " +
+                 std::to_string(tlast.size()) + " beats (" + cfg.tlast_path + ") x " +
+                 std::to_string(cfg.bytes));
+    }
+    const uint64_t in_beats = tlast.size();
 
     auto ctx = std::make_unique<VerilatedContext>();
     auto top = std::make_unique<Vtop>(ctx.get(), "top");
@@ -197,20 +230,34 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> out;  // output beats, then the cycle counts
     out.reserve(cfg.frames * (cfg.out_beats * 4 + 8));
     std::vector<int64_t> done_at;
-    uint64_t beats_in = 0, beats_out = 0;
-    // Stream frames [first, last) back to back until all of them have come out.
-    auto stream = [&](uint64_t first, uint64_t last) {
+    uint64_t beats_in = 0, beats_out = 0, resets = 0, discarded_in = 0, discarded_out = 0;
+    size_t next_reset = 0;  // index into cfg.reset_at
+    // Stream input beats [first*N, end) back to back until output frame `last` has come out.
+    auto stream = [&](uint64_t first, uint64_t last, uint64_t end) {
         uint64_t next = first * cfg.beats;  // the next input beat to offer
-        const uint64_t end = last * cfg.beats;
         uint64_t since_done = 0;  // cycles since the last frame came out (stall detector)
         while (done_at.size() < last) {
+            if (next_reset < cfg.reset_at.size() && uint64_t(cycle) >= cfg.reset_at[next_reset]) {
+                ++next_reset;
+                ++resets;
+                // the beats taken for frames not yet out are sent again; a partial output is dropped
+                const uint64_t kept_in = done_at.size() * cfg.beats, kept_out = done_at.size() * cfg.out_beats;
+                discarded_in += next - kept_in;
+                discarded_out += beats_out - discarded_out - kept_out;
+                out.resize(kept_out * 4);
+                reset();
+                next = kept_in;
+                s_take = m_take = false;
+                since_done = 0;
+                continue;
+            }
             // s_axis: an offered beat stays valid until taken (AXI); a new one is offered
             // unless this cycle is a gap
             const bool gap = gaps.next();
             if (s_take || !top->s_axis_tvalid) {
                 if (next < end && !gap) {
                     put_bytes(top->s_axis_tdata, &input[next * cfg.bytes], cfg.bytes);
-                    top->s_axis_tlast = next % cfg.beats == cfg.beats - 1;
+                    top->s_axis_tlast = tlast[next];
                     top->s_axis_tvalid = 1;
                 } else {
                     top->s_axis_tvalid = 0;
@@ -224,7 +271,7 @@ int main(int argc, char** argv) {
             }
             bool frame_out = false;
             if (m_take) {
-                const uint64_t k = beats_out % cfg.out_beats;  // beat within its frame
+                const uint64_t k = (beats_out - discarded_out) % cfg.out_beats;  // beat within its frame
                 if (m_last != (k == cfg.out_beats - 1))
                     fail("m_axis tlast " + std::string(m_last ? "on" : "missing from") + " beat " +
                          std::to_string(k) + " of output frame " + std::to_string(done_at.size()) +
@@ -246,23 +293,27 @@ int main(int argc, char** argv) {
                      std::to_string(beats_in) + ", out " + std::to_string(beats_out) + ")");
         }
     };
-    // frames [0, split) before the optional second reset, [split, frames) after it
+    // frames [0, split) before the optional reset between frames, [split, frames) after it
     const uint64_t split = cfg.reset_after && cfg.reset_after < cfg.frames ? cfg.reset_after : cfg.frames;
     reset();
-    stream(0, split);
+    stream(0, split, split < cfg.frames ? split * cfg.beats : in_beats);
     if (split < cfg.frames) {
         reset();
-        stream(split, cfg.frames);
+        stream(split, cfg.frames, in_beats);
     }
     const int tlast_err = top->tlast_err;
+    const unsigned tlast_errs = top->tlast_errs;
     top->final();
 
     for (int64_t c : done_at) put_le(out, static_cast<uint64_t>(c), 8);
     FILE* f = std::fopen(cfg.out_path.c_str(), "wb");
     if (!f || std::fwrite(out.data(), 1, out.size(), f) != out.size() || std::fclose(f))
         fail("cannot write " + cfg.out_path);
-    std::printf("summary beats_in=%llu beats_out=%llu tlast_err=%d cycles=%llu\n",
+    std::printf("summary beats_in=%llu beats_out=%llu tlast_err=%d tlast_errs=%u resets=%llu "
+                "discarded_in=%llu discarded_out=%llu cycles=%llu\n",
                 static_cast<unsigned long long>(beats_in), static_cast<unsigned long long>(beats_out),
-                tlast_err, static_cast<unsigned long long>(edges));
+                tlast_err, tlast_errs, static_cast<unsigned long long>(resets),
+                static_cast<unsigned long long>(discarded_in), static_cast<unsigned long long>(discarded_out),
+                static_cast<unsigned long long>(edges));
     return 0;
 }

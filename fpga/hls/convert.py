@@ -152,13 +152,13 @@ def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
         graph.save(tmp)
         shutil.copy2(model_path, tmp / "model.h5")
         check_rom_pragmas(tmp / "hls", graph)
-        manifest = make_manifest(model_path, graph, board_name, part, period, top, cfg,
-                                 time.time() - t0)
+        manifest = make_manifest(model_path, graph, board_name, part, period, top, cfg)
         meta = Path(model_path).with_suffix(".json")
         if meta.exists():  # training metadata written by `fpga train`
             manifest["training"] = json.loads(meta.read_text())
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    return manifest
+    # the time is reported, not written: the same model must give the same bytes
+    return {**manifest, "convert_seconds": round(time.time() - t0, 1)}
 
 
 def check_rom_pragmas(hls_dir: Path, graph) -> None:
@@ -179,7 +179,7 @@ def rom_bram36(layer) -> int:
     return -(-word_bits // 72) * -(-words // 512)
 
 
-def make_manifest(model_path, graph, board, part, period, top, cfg, seconds) -> dict:
+def make_manifest(model_path, graph, board, part, period, top, cfg) -> dict:
     layers = []
     for l in graph.layers:
         entry = {"name": l.name, "kind": l.kind, "inputs": l.inputs, "out_shape": list(l.out_shape),
@@ -200,5 +200,5 @@ def make_manifest(model_path, graph, board, part, period, top, cfg, seconds) -> 
         "output_fmt": graph.output.out_fmt.hls(), "params": graph.params, "macs": graph.macs,
         "weight_bits": graph.weight_bits, "weight_bytes": -(-graph.weight_bits // 8),
         "weights_rom_bram36": sum(rom_bram36(l) for l in convs),
-        "convert_seconds": round(seconds, 1), "layers": layers, "hls_config": cfg,
+        "layers": layers, "hls_config": cfg,
     }

@@ -181,7 +181,8 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                                     "PIXELS": h * w},
            {**_clk(), "s_axis_tdata": "s_axis_tdata", "s_axis_tvalid": "s_axis_tvalid",
             "s_axis_tready": "s_axis_tready", "s_axis_tlast": "s_axis_tlast",
-            **v.s_ports(inp.name, "m"), "tlast_err": "tlast_err"}, "AXI4-Stream input")
+            **v.s_ports(inp.name, "m"), "tlast_err": "tlast_err", "tlast_errs": "tlast_errs"},
+           "AXI4-Stream input")
     feed(inp)
 
     for layer in graph.layers[1:]:
@@ -295,7 +296,8 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
 // Beat format: fpga/beats.py. s_axis: one pixel per beat ({c} x {inp.out_fmt.width} bits, LSB-first,
 // padded to {tdata_bits}), tlast on the last pixel. m_axis: {nclass} beats per frame, one class
 // score each ({last.out_fmt.hls()} raw, sign-extended to 32 bits), tlast on the last class.
-// tlast_err: sticky, high when s_axis tlast was not on the frame's last pixel.
+// tlast_err: sticky, high once an s_axis tlast was not on a frame's last pixel; tlast_errs: the
+// count of such events (saturating); both cleared by reset. axis_in.v: how framing recovers.
 `default_nettype none
 module {top} (
     input  wire        ap_clk,
@@ -308,7 +310,8 @@ module {top} (
     output wire        m_axis_tvalid,
     input  wire        m_axis_tready,
     output wire        m_axis_tlast,
-    output wire        tlast_err
+    output wire        tlast_err,
+    output wire [15:0] tlast_errs
 );
     reg rst;  // synchronous, active-high reset for the blocks, registered from ap_rst_n
     always @(posedge ap_clk) rst <= ~ap_rst_n;
