@@ -8,7 +8,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 PYTEST  := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: demo test test-slow bench setup clean lint
+.PHONY: demo test test-slow bench fuzz setup clean lint
 
 demo: $(STAMP)            ## the main job on the shipped default model (FPGA_DEMO_SYNTH=0 skips Yosys)
 	FPGA_DEMO_SYNTH=$(FPGA_DEMO_SYNTH) $(PY) -m fpga.demo
@@ -22,6 +22,9 @@ test-slow: $(STAMP)       ## full-size SqueezeNet and long co-simulations
 
 bench: $(STAMP)           ## performance figures -> docs/BENCHMARKS.md
 	$(PY) -m fpga.bench
+
+fuzz: $(STAMP)            ## differential fuzzing: 500 random nets, QKeras / C-sim / RTL vs reference
+	$(PY) -m fpga.cli fuzz --nets 500 --frames 10 --seed 1 --jobs 2
 
 setup: $(STAMP)
 

@@ -10,8 +10,8 @@ import sys
 from .errors import FpgaError
 
 # Order shown in --help: the flow, top to bottom.
-COMMANDS = ["new", "train", "info", "convert", "csim", "rtl", "cosim", "boards", "fit", "synth", "timing",
-            "build", "flash", "run"]
+COMMANDS = ["new", "train", "info", "convert", "csim", "rtl", "cosim", "fuzz", "boards", "fit", "synth",
+            "timing", "build", "flash", "run"]
 
 
 def _available():

@@ -162,18 +162,22 @@ def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
 
 
 def check_rom_pragmas(hls_dir: Path, graph) -> None:
-    """Every conv uses RF > 1 and the Resource kernel, whose weights are a block-RAM ROM."""
+    """Every conv uses RF > 1 and the Resource kernel, whose weights are a block-RAM ROM. The
+    one exception is a conv with a single weight (1x1 kernel, one input and one output
+    channel): RF 1 is the only factor hls4ml accepts, and one constant needs no memory."""
     kernel = (hls_dir / "firmware/nnet_utils/nnet_dense_resource.h").read_text()
     if "core=ROM_nP_BRAM" not in kernel:
         raise FpgaError("hls4ml's Resource kernel no longer has the block-RAM ROM pragma")
     for layer in graph.layers:
-        if layer.kind == "conv" and layer.reuse < 2:
+        if layer.kind == "conv" and layer.reuse < 2 and layer.weights.size > 1:
             raise FpgaError(f"{layer.name}: ReuseFactor 1 keeps weights in registers, not BRAM")
 
 
 def rom_bram36(layer) -> int:
     """BRAM36 blocks for one layer's weight ROM as hls4ml shapes it: RF words deep, each
     word holding n_in*n_out/RF weights (ARRAY_RESHAPE block), in 512x72 mode."""
+    if layer.weights.size == 1:      # a constant operand (see check_rom_pragmas)
+        return 0
     words = layer.reuse
     word_bits = layer.weights.size // layer.reuse * layer.w_fmt.width
     return -(-word_bits // 72) * -(-words // 512)

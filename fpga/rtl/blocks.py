@@ -203,6 +203,17 @@ def window_latency() -> int:
 MAXPOOL_MIN_FIFO = 6  # maxpool.v: FD = max(OUT_FIFO, 6)
 
 
+def maxpool_unsupported(pool: tuple, stride: tuple) -> str | None:
+    """Why maxpool.v cannot build this pool, or None. It keeps at most two pools open per
+    axis (two row-maxima banks, two column-maxima rows), so PH <= 2*SH and PW <= 2*SW; a
+    larger overlap (3x3 stride 1) would never finish a pool and the design would hang."""
+    for p, s, axis in zip(pool, stride, ("rows", "columns")):
+        if p > 2 * s:
+            return (f"{pool[0]}x{pool[1]} stride {stride[0]}x{stride[1]} max pooling overlaps more "
+                    f"than two pools along {axis}; the RTL max pool needs pool <= 2 x stride")
+    return None
+
+
 def maxpool_out_fifo(wout: int) -> int:
     """OUT_FIFO the generator gives maxpool.v: one output row (the burst a pool row ends in)
     + 4; the block uses at least MAXPOOL_MIN_FIFO (its credits for full rate). The credits

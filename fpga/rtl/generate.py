@@ -337,6 +337,9 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
     manifest = json.loads((project / "manifest.json").read_text())
     board = get_board(manifest.get("board") or "pynq-z2")
     budget = lane_budget or board.dsp
+    for layer in graph.layers:
+        if layer.kind == "maxpool" and (why := blocks.maxpool_unsupported(layer.pool, layer.stride)):
+            raise FpgaError(f"layer {layer.name}: {why}")
     ii = folding.choose_folding(graph, budget)
     top = f"{ident(manifest.get('hls_top', graph.name))}_rtl"
     with folder_written_aside(out) as tmp:
