@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import inspect
 import json
 import os
 import shutil
@@ -53,6 +52,7 @@ import sys
 import time
 import traceback
 import warnings
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -367,13 +367,6 @@ def _quiet(_msg):
     pass
 
 
-def _supports_quick(fn) -> bool:
-    try:
-        return "quick" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return False
-
-
 def _error_text(e: BaseException) -> str:
     first = str(e).strip().splitlines()[0] if str(e).strip() else ""
     return f"{type(e).__name__}: {first[:300]}"
@@ -461,17 +454,15 @@ class Outcome:
 # The RTL and C-sim stages are module functions so that a test can replace one.
 def csim_outputs(project, x, quick=True):
     from .csim import CSim
-    kw = {"quick": True} if quick and _supports_quick(CSim) else {}
-    return CSim(project, progress=_quiet, **kw).run(x)
+    return CSim(project, progress=_quiet, quick=quick).run(x)
 
 
 def rtl_outputs(project, x, spec: NetSpec, quick=True):
     from .cosim.fast import simulate_fast
     from .rtl.generate import write_rtl
     write_rtl(project, force=True, lane_budget=spec.lanes)
-    kw = {"quick": True} if quick and _supports_quick(simulate_fast) else {}
     return simulate_fast(project, x, backpressure=spec.backpressure, seed=spec.frame_seed % 100003 + 1,
-                         progress=_quiet, **kw)["outputs"]
+                         progress=_quiet, quick=quick)["outputs"]
 
 
 def run_pipeline(spec: NetSpec, work: Path, frames: int | None = None, x=None,
@@ -507,7 +498,8 @@ def run_pipeline(spec: NetSpec, work: Path, frames: int | None = None, x=None,
         if x is None:
             x = random_frames(graph, frames, spec.frame_seed)
         x = np.asarray(x, dtype=np.int64)
-        ref = reference_run(graph, x)
+        tensors = reference_run(graph, x, keep_all=True)   # the qkeras stage reads the GAP input
+        ref = tensors[graph.output.name].reshape(len(x), -1)
         o.frames, o.classes = int(len(x)), int(ref.shape[1])
         o.nonzero = round(float((ref != 0).mean()), 4)
     except Exception as e:
@@ -522,7 +514,7 @@ def run_pipeline(spec: NetSpec, work: Path, frames: int | None = None, x=None,
             if stage == "qkeras":
                 got, pre_raw, bad = qkeras_outputs(model, graph, x)
                 r = _compare(got, ref)
-                pre_ref = reference_run(graph, x, keep_all=True)[graph.output.inputs[0]]
+                pre_ref = tensors[graph.output.inputs[0]]
                 r["pre_average_mismatches"] = int((pre_raw.reshape(pre_ref.shape) != pre_ref).sum())
                 r["inexact_or_float32"] = bad
                 if (r["pre_average_mismatches"] or bad) and not r["mismatches"]:
@@ -939,9 +931,8 @@ def run_many(tasks: list, jobs: int, log_dir: Path, on_result=None) -> list:
 
 
 def _hist(values) -> dict:
-    out = {}
-    for v in values:
-        out[str(v)] = out.get(str(v), 0) + 1
+    """{str(value): count}, in numeric order for numbers (shorter strings first)."""
+    out = Counter(str(v) for v in values)
     return dict(sorted(out.items(), key=lambda kv: (len(kv[0]), kv[0])))
 
 
