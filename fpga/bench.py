@@ -52,14 +52,17 @@ def resources(project: Path, board: str, yosys: bool) -> dict:
     for b in load_boards():
         r = fit_report(project, b, compare=False)
         fits[b] = {k: r[k] for k in ("fits", "over", "mac_lanes", "model_ii_cycles", "bram36",
-                                     "uram", "dsp", "lut", "ff", "weights_in_uram")}
+                                     "uram", "dsp", "lut", "ff", "weights_in_uram", "weight_init",
+                                     "folding")}
+        fits[b]["memory_by_kind"] = r["memory_plan"]["by_kind"]
     out = {"fit": fits}
     if yosys:
         from .timing import timing_report
         t0 = time.time()
         r = synth_report(project, get_board(board), progress=True)
         out["yosys"] = {k: r[k] for k in ("lut", "ff", "bram36", "dsp", "uram", "fits",
-                                          "distinct_blocks", "yosys_runs", "instances")}
+                                          "distinct_blocks", "yosys_runs", "instances",
+                                          "memory_plan_check")}
         out["yosys"]["wall_s"] = round(time.time() - t0, 1)
         t = timing_report(project, get_board(board), progress=True)
         out["timing"] = {k: t[k] for k in ("target_mhz", "fmax_mhz", "meets", "clock_used_mhz",
@@ -81,7 +84,12 @@ def run_case(name, source, board, frames, yosys, cocotb_frames, work: Path) -> d
     model = make_v11_224(work) if source == "v11_224" else Path(source)
     project = work / Path(str(model)).stem
     convert(model, project, board=board, force=True, progress=lambda m: None)
-    meta = write_rtl(project, force=True)
+    # the RTL at the lane budget fit finds for the board (all of its DSPs when that fits): a
+    # design that cannot be built at full lanes is benchmarked as it can be built
+    from .fit import fit_report
+    first = fit_report(project, board, compare=False)
+    lanes = first["lane_budget"] if first["fits"] else None
+    meta = write_rtl(project, force=True, lane_budget=lanes)
     graph = Graph.load(project)
     x = random_frames(graph, frames, seed=3)
     t0 = time.time()
@@ -109,6 +117,7 @@ def run_case(name, source, board, frames, yosys, cocotb_frames, work: Path) -> d
             "frames": frames,
             "bit_exact": exact, "ii_cycles": r["ii_cycles"], "latency_cycles": r["latency_cycles"],
             "model_ii_cycles": meta["model_ii_cycles"], "mac_lanes": meta["mac_lanes"],
+            "lane_budget": meta["lane_budget"],
             "macs_per_frame": graph.macs,
             "utilisation": graph.macs / (meta["mac_lanes"] * ii),
             "fps": clock * 1e6 / ii, "sim_cycles_per_s": r["sim_cycles_per_s"], **sim,
@@ -133,7 +142,9 @@ def main(argv=None) -> int:
         "Clock = min(board target, estimated Fmax); Fmax from `fpga timing` (per-block Yosys",
         "`synth_xilinx` + static timing with the family's cell delays and a routing allowance:",
         "an estimate from open tools, not a sign-off; no place-and-route was run here).",
-        "Frames/s = clock / measured II.",
+        "Frames/s = clock / measured II. The RTL of each case is generated at the MAC-lane",
+        "budget `fpga fit` finds for the board (its DSP count when that fits), with every weight",
+        "in memory the bitstream fills (block RAM or LUTs; UltraRAM holds only buffers).",
         "",
         "| case | board | target / est. Fmax / clock used | bit-exact | II (cycles) | analytic II | latency (cycles) | MAC lanes | MACs/frame | utilisation | frames/s | sim speed (cycles/s) |",
         "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -199,10 +210,34 @@ def main(argv=None) -> int:
                          f"{f['model_ii_cycles']:,} | {f['bram36']:g} | {f['uram']} | {f['dsp']} | "
                          f"{f['lut']:,} | {f['ff']:,} |")
         lines.append("")
+    lines += ["", "## Memory plan", "",
+              "Per memory kind, from `fpga fit` (rtl.json's plan on the case's own board): "
+              "BRAM36 tiles / URAM blocks / LUTs (LUTRAM + LUT ROM). Weights are filled by the "
+              "bitstream (`weight_init`); URAM only ever holds line buffers and FIFOs.", ""]
+    for r in rows:
+        kinds = sorted({k for f in r["fit"].values() for k in f["memory_by_kind"]})
+        lines += [f"### {r['case']}", "", "| board | fits | weight_init | "
+                  + " | ".join(kinds) + " |", "| --- | --- | --- | " + " | ".join("---:" for _ in kinds) + " |"]
+        for b, f in r["fit"].items():
+            cells = []
+            for k in kinds:
+                m = f["memory_by_kind"].get(k)
+                cells.append(f"{m['bram36']:g} / {m['uram']} / {m['lutram_luts'] + m['rom_luts']:,}"
+                             if m else "-")
+            lines.append(f"| {b} | {'yes' if f['fits'] else 'no'} | {f['weight_init']} | "
+                         + " | ".join(cells) + " |")
+        chk = r.get("yosys", {}).get("memory_plan_check")
+        if chk:
+            lines += ["", f"Yosys on {r['board']}: {chk['bram36']['yosys']:g} BRAM36, "
+                      f"{chk['uram']['yosys']} URAM against the plan's {chk['bram36']['plan']:g} / "
+                      f"{chk['uram']['plan']}: " + ("placed as planned" if chk["matches"] else
+                      "differs in " + ", ".join(d["layer"] for d in chk["layers_differing"]))]
+        lines.append("")
     lines += ["", "Raw figures:", "", "```json", json.dumps(rows, indent=1), "```", ""]
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text("\n".join(lines))
-    print("\n".join(lines[13:13 + len(rows) + 2]))
+    head = next(i for i, l in enumerate(lines) if l.startswith("| case |"))
+    print("\n".join(lines[head:head + len(rows) + 2]))
     print(f"wrote {OUT}")
     return 0 if all(r["bit_exact"] for r in rows) else 1
 

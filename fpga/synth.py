@@ -486,5 +486,33 @@ def _report(raw: dict, board, meta: dict, cached: bool, per_layer: bool) -> dict
                model_ii_cycles=meta.get("model_ii_cycles"), mac_lanes=meta.get("mac_lanes"))
     if per_layer:
         rep["per_layer"] = raw["per_layer"]
+    if meta.get("memory_plan"):
+        rep["memory_plan_check"] = plan_check(meta["memory_plan"], total,
+                                              raw["per_layer"] if per_layer else [])
     rep["cells"] = raw["cells"]
     return rep
+
+
+def plan_check(plan: dict, total: dict, rows: list) -> dict:
+    """Yosys' block RAM / URAM against the memory plan (rtl.json "memory_plan", which set the
+    RTL's ram_style/rom_style): totals, and per layer where the per-layer figures exist.
+    ``matches``: every compared count equal."""
+    want: dict = {}
+    for m in plan["memories"]:
+        w = want.setdefault(m["layer"], {"bram36": 0.0, "uram": 0})
+        w["bram36"] += m["bram36"]
+        w["uram"] += m["uram"]
+    layers = []
+    for r in rows:
+        w = want.get(r["name"], {"bram36": 0.0, "uram": 0})
+        if (r["bram36"], r["uram"]) != (w["bram36"], w["uram"]):
+            layers.append({"layer": r["name"], "plan_bram36": w["bram36"], "yosys_bram36": r["bram36"],
+                           "plan_uram": w["uram"], "yosys_uram": r["uram"]})
+    out = {"bram36": {"plan": plan["bram36"], "yosys": total["bram36"]},
+           "uram": {"plan": plan["uram"], "yosys": total["uram"]},
+           "by_kind": {k: {"bram36": v["bram36"], "uram": v["uram"]}
+                       for k, v in plan["by_kind"].items()},
+           "layers_differing": layers}
+    out["matches"] = (not layers and plan["bram36"] == total["bram36"]
+                      and plan["uram"] == total["uram"])
+    return out

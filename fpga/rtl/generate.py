@@ -123,8 +123,16 @@ def _clk() -> dict:
     return {"clk": "ap_clk", "rst": "rst"}
 
 
-def generate(graph: Graph, out_dir: Path, top: str) -> dict:
-    """Write ``top``.v, the used blocks and the .mem files into out_dir; returns rtl.json data."""
+def generate(graph: Graph, out_dir: Path, top: str, styles: dict | None = None) -> dict:
+    """Write ``top``.v, the used blocks and the .mem files into out_dir; returns rtl.json data.
+    ``styles``: {(layer, memory kind): STYLE} from the memory plan (fpga.fit.plan_styles);
+    memories it does not name keep "auto"."""
+    styles = styles or {}
+
+    def style(layer_name: str, what: str, param: str) -> dict:
+        st = styles.get((layer_name, what), "auto")
+        return {} if st == "auto" else {param: st}
+
     v = Verilog()
     used = {"axis_in", "axis_out", "skid"}
     info = {"layers": {}, "fifos": {}}
@@ -165,7 +173,8 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
         if edge in skews:                       # put the join's skew FIFO on this stream
             join, f = skews.pop(edge)
             fifo = v.stream(f"{join}__skew", f["width"])
-            v.inst("fifo", f"u_{ident(join)}_skew", {"WIDTH": f["width"], "DEPTH": f["depth"]},
+            v.inst("fifo", f"u_{ident(join)}_skew", {"WIDTH": f["width"], "DEPTH": f["depth"],
+                                                     **style(join, "fifo", "RAM_STYLE")},
                    {**_clk(), **v.s_ports(port_of[edge]), **v.s_ports(fifo, "m")}, f["why"])
             info["fifos"][f"{join}__skew"] = {"depth": f["depth"], "width": f["width"],
                                               "layer": join, "edge": list(edge), "why": f["why"]}
@@ -201,7 +210,8 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                 v.inst("window", f"u_{name}_window",
                        {"H": hi, "W": wi, "C": cin, "DATA_W": in_fmt.width, "KH": kh, "KW": kw,
                         "SH": layer.stride[0], "SW": layer.stride[1], "PT": layer.pad[0],
-                        "PB": layer.pad[1], "PL": layer.pad[2], "PR": layer.pad[3]},
+                        "PB": layer.pad[1], "PL": layer.pad[2], "PR": layer.pad[3],
+                        **style(layer.name, "linebuf", "RAM_STYLE")},
                        {**_clk(), **v.s_ports(stream_in), **v.s_ports(win, "m")})
                 stream_in = win
             prefix = name
@@ -218,7 +228,9 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                     "SAT": _b(layer.out_fmt.saturation == "SAT"),
                     "OUT_FIFO": blocks.mac_out_fifo(kh * kw * cin, cout, layer.fold["pe"],
                                                     layer.fold["simd"]),
-                    "MEM_PREFIX": prefix},
+                    "MEM_PREFIX": prefix, **style(layer.name, "weights", "ROM_STYLE"),
+                    **style(layer.name, "bias", "BIAS_STYLE"),
+                    **style(layer.name, "fifo", "FIFO_STYLE")},
                    {**_clk(), **v.s_ports(stream_in), **out},
                    f"{layer.name}: {kh}x{kw} conv {cin}->{cout}, PE {layer.fold['pe']} x "
                    f"SIMD {layer.fold['simd']}")
@@ -231,7 +243,9 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                    {"H": hi, "W": wi, "C": ci, "DATA_W": in_fmt.width,
                     "IN_SIGNED": _b(in_fmt.signed), "PH": layer.pool[0], "PW": layer.pool[1],
                     "SH": layer.stride[0], "SW": layer.stride[1], "LANES": lanes,
-                    "OUT_FIFO": folding.pool_out_fifo(layer)},
+                    "OUT_FIFO": folding.pool_out_fifo(layer),
+                    **style(layer.name, "linebuf", "RAM_STYLE"),
+                    **style(layer.name, "fifo", "FIFO_STYLE")},
                    {**_clk(), **v.s_ports(src(layer)), **out},
                    f"{layer.name}: {layer.pool[0]}x{layer.pool[1]}/{layer.stride[0]} max pool, "
                    f"{lanes} of {ci} channels a cycle")
@@ -267,7 +281,7 @@ def generate(graph: Graph, out_dir: Path, top: str) -> dict:
                     "IN_SIGNED": _b(in_fmt.signed), "EXTRA": layer.acc_frac - in_fmt.frac,
                     "OUT_W": layer.out_fmt.width, "OUT_SIGNED": _b(layer.out_fmt.signed),
                     "SAT": _b(layer.out_fmt.saturation == "SAT"),
-                    "LANES": lanes},
+                    "LANES": lanes, **style(layer.name, "linebuf", "RAM_STYLE")},
                    {**_clk(), **v.s_ports(src(layer)), **out},
                    f"{layer.name}: global average, {lanes} of {ci} channels a cycle")
             module = "gap"
@@ -341,9 +355,11 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
         if layer.kind == "maxpool" and (why := blocks.maxpool_unsupported(layer.pool, layer.stride)):
             raise FpgaError(f"layer {layer.name}: {why}")
     ii = folding.choose_folding(graph, budget)
+    from ..fit import estimate, estimated_fifos, plan_styles
+    plan = estimate(graph, board, estimated_fifos(graph))["memory_plan"]
     top = f"{ident(manifest.get('hls_top', graph.name))}_rtl"
     with folder_written_aside(out) as tmp:
-        info = generate(graph, tmp, top)
+        info = generate(graph, tmp, top, plan_styles(plan))
         lanes = folding.mac_lanes(graph)
         meta = {"top": top, "board": board.name, "lane_budget": budget, "model_ii_cycles": ii,
                 "mac_lanes": lanes, "macs_per_frame": graph.macs,
@@ -352,6 +368,7 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
                 "out_tdata_bits": 32, "clock_mhz": float(clock_mhz or board.clock_mhz),
                 "clock_source": "target" + ("" if clock_mhz else f" of {board.name}"),
                 "files": sorted(p.name for p in tmp.glob("*.v")),
-                "mem_files": sorted(p.name for p in tmp.glob("*.mem")), **info}
+                "mem_files": sorted(p.name for p in tmp.glob("*.mem")), **info,
+                "memory_plan": plan}
         (tmp / "rtl.json").write_text(json.dumps(meta, indent=1) + "\n")
     return meta

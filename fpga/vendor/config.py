@@ -41,6 +41,9 @@ class BuildConfig:
     hls_cflags: str = "-std=c++14"
     rtl_files: list = field(default_factory=list)      # *.v, relative to the project folder
     rtl_mem_files: list = field(default_factory=list)  # *.mem ($readmemh data)
+    # block RAM tiles / URAM of the accelerator by rtl.json's memory plan (checked after synthesis)
+    plan_bram36: float | None = None
+    plan_uram: int | None = None
     jobs: int = 2
     vivado_version: str = VIVADO_VERSION
 
@@ -168,4 +171,17 @@ def from_project(project, board: Board, source: str, graph=None, top: str | None
         cfg.hls_sources = [_rel(project, wrapper_cpp)] + sources
     else:
         cfg.top, cfg.rtl_files, cfg.rtl_mem_files = rtl_inputs(project, top)
+        plan = _rtl_plan(project)
+        if plan:
+            cfg.plan_bram36, cfg.plan_uram = float(plan["bram36"]), int(plan["uram"])
     return cfg
+
+
+def _rtl_plan(project: Path) -> dict | None:
+    """rtl.json's memory plan, or None (RTL made before plans existed, or not by 'fpga rtl')."""
+    path = project / "rtl" / "rtl.json"
+    try:
+        plan = json.loads(path.read_text()).get("memory_plan") if path.is_file() else None
+    except json.JSONDecodeError as e:
+        raise FpgaError(f"{path} is not valid JSON: {e.msg} (line {e.lineno})") from None
+    return plan if isinstance(plan, dict) and {"bram36", "uram"} <= set(plan) else None

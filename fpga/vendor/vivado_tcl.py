@@ -10,6 +10,10 @@ Run as ``vivado -mode batch -source vivado.tcl``. The design:
 Both sources give an IP with ``ap_clk``, ``ap_rst_n`` and AXI4-Stream ``s_axis``/``m_axis`` in
 the beat format of ``fpga/beats.py`` (tlast included), free-running: the RTL top, or the HLS
 wrapper ``<top>_axis`` (``hls_axis.py``, ``ap_ctrl_none``); they are wired the same way.
+Synthesis promotes "[Synth 8-4445] could not open $readmem data file" (and any critical
+"could not open") to an ERROR, and for the open RTL checks the accelerator's RAMB/URAM cells
+against rtl.json's memory plan (out/memory_check.json): URAM must match, and block RAM below 90%
+of the plan (ROMs optimised away) fails the build.
 The DMA is in simple (register) mode, no scatter-gather; its interrupts are left unconnected
 (the PYNQ driver polls). Sections are chosen here by PS type and accelerator source; every value
 the Tcl needs is a ``set`` at the top of the script.
@@ -79,6 +83,11 @@ if {$board_part ne ""} {
               (PS defaults instead of the board preset)"
     }
 }
+# A $readmemh file synthesis cannot open would leave the weights zero with only a critical
+# warning ([Synth 8-4445] "could not open $readmem data file"): make it, and any other
+# "could not open", an error.
+set_msg_config -id {Synth 8-4445} -new_severity ERROR
+set_msg_config -severity {CRITICAL WARNING} -string {{could not open}} -new_severity ERROR
 set_property target_language Verilog [current_project]
 set_property ip_repo_paths [list $ip_repo] [current_project]
 update_ip_catalog -rebuild
@@ -241,6 +250,33 @@ if {[get_property PROGRESS [get_runs synth_1]] ne "100%"} {
     error "fpga: synthesis failed; see [get_property DIRECTORY [get_runs synth_1]]/runme.log"
 }
 
+fpga_step "check block RAM / URAM against the memory plan"
+if {$plan_bram36 eq ""} {
+    puts "fpga: no memory plan (HLS IP, or RTL without rtl.json): block RAM / URAM not checked"
+} else {
+    open_run synth_1 -name synth_1
+    set n36 [llength [get_cells -quiet -hierarchical -filter {NAME =~ */accel/* && REF_NAME =~ RAMB36*}]]
+    set n18 [llength [get_cells -quiet -hierarchical -filter {NAME =~ */accel/* && REF_NAME =~ RAMB18*}]]
+    set nuram [llength [get_cells -quiet -hierarchical -filter {NAME =~ */accel/* && REF_NAME =~ URAM288*}]]
+    set tiles [expr {$n36 + $n18 / 2.0}]
+    file mkdir $out_dir
+    set fh [open [file join $out_dir memory_check.json] w]
+    puts $fh [format {{"plan_bram36": %s, "bram36": %s, "ramb36": %s, "ramb18": %s, "plan_uram": %s, "uram": %s}} \
+        $plan_bram36 $tiles $n36 $n18 $plan_uram $nuram]
+    close $fh
+    puts "FPGA-MEMORY: accelerator $tiles BRAM36 ($n36 RAMB36 + $n18 RAMB18), $nuram URAM; plan $plan_bram36 BRAM36, $plan_uram URAM"
+    if {$nuram != $plan_uram} {
+        error "fpga: synthesis placed $nuram URAM in the accelerator, the memory plan $plan_uram; see memory_check.json"
+    }
+    if {$tiles < 0.9 * $plan_bram36} {
+        error "fpga: synthesis kept $tiles BRAM36 in the accelerator, the memory plan $plan_bram36: ROMs were optimised away (weights missing?); see memory_check.json"
+    }
+    if {$tiles != $plan_bram36} {
+        puts "WARNING: fpga: $tiles BRAM36 in the accelerator against $plan_bram36 planned (Vivado packs the memories its own way)"
+    }
+    close_design
+}
+
 fpga_step "implementation and bitstream (impl_1)"
 launch_runs impl_1 -to_step write_bitstream -jobs $jobs
 wait_on_runs impl_1
@@ -308,6 +344,8 @@ def vivado_tcl(cfg: BuildConfig) -> str:
         ("out_bits", cfg.out_tdata_bits),
         ("dma_addr_bits", 32 if ps7 else 64),
         ("jobs", cfg.jobs),
+        ("plan_bram36", "" if cfg.plan_bram36 is None else f"{cfg.plan_bram36:g}"),
+        ("plan_uram", "" if cfg.plan_uram is None else cfg.plan_uram),
         ("bd_name", "system"),
         ("ps_rule", PS_RULE[cfg.ps]),
         ("vlnv_ps", VLNV["processing_system7" if ps7 else "zynq_ultra_ps_e"]),

@@ -39,6 +39,8 @@ namespace eval ::stub {
     variable bd ""
     variable cells [dict create]
     variable runs_launched [list]
+    variable msg_rules [list]
+    variable synth_failed 0
     variable core ""
     variable hw_devices [list arm_dap_0 xc7z020_1 xczu7_0 xck26_0 xczu3_0 xczu9_0]
     variable hls [dict create]
@@ -362,7 +364,7 @@ proc ::stub::check_pins {name handles} {
             error "stub: get_property $name of $run before it was launched"
         }
         switch -- $name {
-            PROGRESS { return 100% }
+            PROGRESS { return [expr {$run eq "synth_1" && $::stub::synth_failed ? "0%" : "100%"}] }
             STATUS { return "write_bitstream Complete!" }
             DIRECTORY { return [file join $::stub::project_dir $::stub::project.runs $run] }
             STATS.WNS {
@@ -595,6 +597,7 @@ proc ::stub::check_pins {name handles} {
             error "stub: launch_runs impl_1 before synth_1"
         }
         lappend ::stub::runs_launched $r
+        if {$r eq "synth_1"} { ::stub::synth_messages }
         if {$r eq "impl_1" && [dict exists $opts -to_step] &&
             [dict get $opts -to_step] eq "write_bitstream"} {
             set top [::stub::prop sources_1 top]
@@ -604,6 +607,55 @@ proc ::stub::check_pins {name handles} {
     return ""
 }
 ::stub::def vivado wait_on_runs {-timeout 1 -exit_condition 1} { return "" }
+# Message rules: STUB_MISSING_MEM=FILE makes synthesis report that it could not open FILE (as
+# Vivado does when out-of-context synthesis cannot resolve a $readmemh path): a CRITICAL WARNING
+# that leaves the run complete, unless a set_msg_config rule made it an ERROR (run then fails).
+::stub::def vivado set_msg_config {-id 1 -string 1 -severity 1 -new_severity 1 -suppress 0
+                                   -limit 1 -count 0 -reset 0 -ruleid 1 -source 1} {
+    lappend ::stub::msg_rules $opts
+    return ""
+}
+proc ::stub::synth_messages {} {
+    if {![info exists ::env(STUB_MISSING_MEM)]} { return }
+    set id {Synth 8-4445}
+    set text "could not open \$readmem data file '$::env(STUB_MISSING_MEM)'"
+    set sev {CRITICAL WARNING}
+    foreach r $::stub::msg_rules {
+        if {![dict exists $r -new_severity]} { continue }
+        set hit 1
+        if {[dict exists $r -id] && [dict get $r -id] ne $id} { set hit 0 }
+        if {[dict exists $r -severity] && [dict get $r -severity] ne {CRITICAL WARNING}} { set hit 0 }
+        if {[dict exists $r -string]} {
+            foreach str [dict get $r -string] {
+                if {[string first $str $text] < 0} { set hit 0 }
+            }
+        }
+        if {$hit} { set sev [dict get $r -new_severity] }
+    }
+    puts "$sev: \[$id\] $text"
+    if {$sev eq "ERROR"} { set ::stub::synth_failed 1 }
+}
+# The synthesised accelerator's memory cells: STUB_RAMB36 / STUB_RAMB18 / STUB_URAM, else what
+# the script's memory plan says (plan_bram36, plan_uram), so that a clean build checks clean.
+::stub::def vivado get_cells {-hierarchical 0 -filter 1 -of_objects 1 -regexp 0 -nocase 0
+                              -match_style 1 -include_replicated_objects 0} {
+    if {![dict exists $opts -filter] ||
+        ![regexp {REF_NAME =~ (RAMB36|RAMB18|URAM288)} [dict get $opts -filter] -> kind]} {
+        return [list]
+    }
+    set plan [expr {[info exists ::plan_bram36] && $::plan_bram36 ne "" ? $::plan_bram36 : 0}]
+    set uplan [expr {[info exists ::plan_uram] && $::plan_uram ne "" ? $::plan_uram : 0}]
+    switch -- $kind {
+        RAMB36 { set env STUB_RAMB36; set n [expr {int($plan)}] }
+        RAMB18 { set env STUB_RAMB18; set n [expr {int(round(2 * ($plan - int($plan))))}] }
+        URAM288 { set env STUB_URAM; set n $uplan }
+    }
+    if {[info exists ::env($env)]} { set n $::env($env) }
+    set out [list]
+    for {set i 0} {$i < $n} {incr i} { lappend out "system_i/accel/inst/mem_$i/${kind}_cell" }
+    return $out
+}
+::stub::def vivado close_design {} { return "" }
 ::stub::def vivado open_run {-name 1 -pr_config 1} {
     set r [string map {run: {}} [lindex $pos 0]]
     if {[lsearch -exact $::stub::runs_launched $r] < 0} { error "stub: open_run $r: not run" }

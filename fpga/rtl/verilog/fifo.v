@@ -13,7 +13,7 @@
 module fifo #(
     parameter integer WIDTH = 8,
     parameter integer DEPTH = 16,
-    parameter         RAM_STYLE = "auto"   // "auto", "block", "distributed"
+    parameter         RAM_STYLE = "auto"   // "auto", "block", "distributed", "ultra" (ram_sdp.v)
 ) (
     input  wire             clk,
     input  wire             rst,

@@ -49,7 +49,8 @@ module gap #(
     parameter integer OUT_W      = 8,
     parameter integer OUT_SIGNED = 0,
     parameter integer SAT        = 1,
-    parameter integer LANES      = C     // channels per cycle, C % LANES == 0
+    parameter integer LANES      = C,    // channels per cycle, C % LANES == 0
+    parameter         RAM_STYLE  = "auto"  // channel sums (NCH > 1), see ram_sdp.v
 ) (
     input  wire                clk,
     input  wire                rst,
@@ -173,7 +174,7 @@ module gap #(
             wire [KW-1:0]          kR = cd[(A-2)*CTW + 3 +: KW];
             wire [LANES*SUM_W-1:0] rd;
             reg  [LANES*SUM_W-1:0] rd_q;
-            ram_sdp #(.WIDTH(LANES * SUM_W), .DEPTH(NCH)) u_sums (
+            ram_sdp #(.WIDTH(LANES * SUM_W), .DEPTH(NCH), .STYLE(RAM_STYLE)) u_sums (
                 .clk(clk), .we(vS), .waddr(kS), .wdata(sum_q),
                 .re(1'b1), .raddr(kR), .rdata(rd)
             );

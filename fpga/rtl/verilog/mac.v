@@ -65,7 +65,9 @@ module mac #(
     parameter integer SAT        = 1,
     parameter integer OUT_FIFO   = 16,      // output FIFO depth: blocks.mac_out_fifo(...)
     parameter         MEM_PREFIX = "mac",
-    parameter         ROM_STYLE  = "auto"   // weight banks: "auto", "block", "distributed", "logic"
+    parameter         ROM_STYLE  = "auto",  // weight banks: "auto", "block", "distributed", "logic"
+    parameter         BIAS_STYLE = "auto",  // bias ROM: as ROM_STYLE (rom.v)
+    parameter         FIFO_STYLE = "auto"   // output FIFO: see ram_sdp.v
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -187,7 +189,7 @@ module mac #(
     wire            done_q  = done_d[DQ-1];            // with the requantised group
 
     wire [PE*B_W-1:0] bias;                            // DS cycles after issue
-    rom #(.WIDTH(PE*B_W), .DEPTH(NF), .FILE({MEM_PREFIX, "_b.mem"})) u_bias (
+    rom #(.WIDTH(PE*B_W), .DEPTH(NF), .FILE({MEM_PREFIX, "_b.mem"}), .STYLE(BIAS_STYLE)) u_bias (
         .clk(clk), .en(1'b1), .addr(nf_b), .data(bias)
     );
 
@@ -334,7 +336,7 @@ module mac #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire fifo_ready;  // always 1 when push (guaranteed by the credit counter)
     /* verilator lint_on UNUSEDSIGNAL */
-    fifo #(.WIDTH(COUT*OUT_W), .DEPTH(FD)) u_out (
+    fifo #(.WIDTH(COUT*OUT_W), .DEPTH(FD), .RAM_STYLE(FIFO_STYLE)) u_out (
         .clk(clk), .rst(rst_q),
         .s_tdata(obuf), .s_tvalid(push), .s_tready(fifo_ready),
         .m_tdata(m_tdata), .m_tvalid(m_tvalid), .m_tready(m_tready)

@@ -45,7 +45,8 @@ module maxpool #(
     parameter integer SW        = 2,
     parameter integer LANES     = C,       // channels per cycle, divides C
     parameter integer OUT_FIFO  = 0,       // output FIFO depth in pixels (at least 6 are used)
-    parameter         RAM_STYLE = "auto"   // column maxima memory, see ram_sdp.v
+    parameter         RAM_STYLE = "auto",  // column maxima memory, see ram_sdp.v
+    parameter         FIFO_STYLE = "auto"  // output FIFO, see ram_sdp.v
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -517,7 +518,7 @@ module maxpool #(
     assign stall_n = !rst_q && doneV_nx && th_n[FD-1];
 
 
-    fifo #(.WIDTH(C * DATA_W), .DEPTH(FD)) u_out (
+    fifo #(.WIDTH(C * DATA_W), .DEPTH(FD), .RAM_STYLE(FIFO_STYLE)) u_out (
         .clk(clk), .rst(rst),                      // (fifo registers it itself)
         .s_tdata(p_tdata), .s_tvalid(p_tvalid), .s_tready(p_tready),
         .m_tdata(m_tdata), .m_tvalid(m_tvalid), .m_tready(m_tready)

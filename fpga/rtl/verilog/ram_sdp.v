@@ -2,7 +2,8 @@
 // with read enable. The read data register holds its value while `re` is low, so it can be
 // used as a pipeline/output register. Written so Yosys/Vivado infer block RAM or LUT RAM.
 // Read-during-write of the same address is never relied on by the blocks of this library.
-// STYLE: "auto" (tool decides), "block" or "distributed": sets the ram_style attribute.
+// STYLE: "auto" (tool decides), "block", "distributed" or "ultra" (UltraRAM, xcup): sets the
+// ram_style attribute (fpga/fit.py memory_plan decides it per memory; rtl.json "memory_plan").
 `default_nettype none
 module ram_sdp #(
     parameter integer WIDTH = 8,
@@ -29,6 +30,12 @@ module ram_sdp #(
             end
         end else if (STYLE == "distributed") begin : g_dist
             (* ram_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            always @(posedge clk) begin
+                if (we) mem[waddr] <= wdata;
+                if (re) rdata <= mem[raddr];
+            end
+        end else if (STYLE == "ultra") begin : g_ultra
+            (* ram_style = "ultra" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
             always @(posedge clk) begin
                 if (we) mem[waddr] <= wdata;
                 if (re) rdata <= mem[raddr];

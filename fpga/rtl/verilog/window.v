@@ -46,7 +46,7 @@ module window #(
     parameter integer PB     = 0,
     parameter integer PL     = 0,
     parameter integer PR     = 0,
-    parameter         RAM_STYLE = "auto"   // line buffers: "auto", "block", "distributed"
+    parameter         RAM_STYLE = "auto"   // line buffers: see ram_sdp.v
 ) (
     input  wire                          clk,
     input  wire                          rst,
