@@ -9,12 +9,28 @@ Input  (slave, ``s_axis``): one pixel per beat, raster order (row by row, left t
 Output (master, ``m_axis``): one class score per beat, class 0 first, as the output format's
        raw integer sign-extended to 32 bits; ``tlast`` is high on the last class.
 Bytes on the bus (what a DMA moves) are little-endian, ``tdata_bits // 8`` bytes a beat.
+
+Control (AXI4-Lite slave, ``s_axi_ctrl``, open RTL only): 32-bit registers at the byte offsets
+of ``CTRL_REGS`` (fpga/rtl/verilog/ctrl_regs.v implements them, the board driver reads them):
+BUILD_ID (the model hash, rtl.json "build_id"), STATUS (``STATUS_TLAST_ERR``,
+``STATUS_WEIGHTS_READY``, ``STATUS_SOFT_RESET``), FRAMES_IN, FRAMES_OUT, TLAST_ERRS (16-bit,
+saturating), CONTROL (write ``CONTROL_SOFT_RESET`` to hold the datapath in reset for
+``CTRL_SOFT_CYCLES`` cycles, clearing a misframed stream and the tlast error state;
+``CONTROL_CLEAR_COUNTS`` zeroes the frame counters) and MAP_VERSION (``CTRL_MAP_VERSION``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 OUT_TDATA_BITS = 32
+
+CTRL_REGS = {"build_id": 0x00, "status": 0x04, "frames_in": 0x08, "frames_out": 0x0C,
+             "tlast_errs": 0x10, "control": 0x14, "map_version": 0x18}
+STATUS_TLAST_ERR, STATUS_WEIGHTS_READY, STATUS_SOFT_RESET = 1, 2, 4
+CONTROL_SOFT_RESET, CONTROL_CLEAR_COUNTS = 1, 2
+CTRL_SOFT_CYCLES = 16
+CTRL_MAP_VERSION = 1
+CTRL_ADDR_BITS = 6
 
 
 def in_tdata_bits(channels: int, width: int) -> int:

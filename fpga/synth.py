@@ -390,7 +390,9 @@ def synth_report(project, board, per_layer: bool = True, force: bool = False,
     return _report(raw, board, meta, cached, per_layer)
 
 
-TOP_GLUE = Counter({"FDRE": 1})   # the top's own logic: the registered reset (generate.py)
+# the top's own logic (generate.py): the registered resets rst_hard and rst (= ~ap_rst_n or
+# the soft reset), one LUT2
+TOP_GLUE = Counter({"FDRE": 2, "LUT2": 1})
 
 
 def _blocks_report(rtl, meta, board, uram, force, progress, yosys, timeout, jobs) -> dict:

@@ -141,7 +141,7 @@ def test_scripts_under_stub(tmp_path, board_name, source):
         assert _index(calls, "ipx::save_core") < _index(calls, "update_ip_catalog")
     # both accelerators are free-running (the HLS wrapper is ap_ctrl_none): nothing tied off
     assert [c["args"][-1] for c in _calls(calls, "create_bd_cell")] == [
-        "ps", "axi_dma", "accel", "ctrl_ic", "mem_ic", "rst_ps"]
+        "ps", "axi_dma", "accel", "ctrl_ic", "mem_ic", "rst_ps", "irq_concat"]
     # the PS: IP, automation, ports and clock
     assert _cell_vlnv(calls, "ps") == PS_VLNV[board.ps]
     rule = _calls(calls, "apply_bd_automation")[0]["args"]
@@ -164,6 +164,19 @@ def test_scripts_under_stub(tmp_path, board_name, source):
     assert dma["CONFIG.c_s_axis_s2mm_tdata_width"] == "32"
     assert _cell_vlnv(calls, "ctrl_ic") == VLNV["smartconnect"]
     assert _cell_vlnv(calls, "rst_ps") == VLNV["proc_sys_reset"]
+    # the control SmartConnect: the DMA's registers, and the open RTL's control/status port
+    assert _dict_props(calls, "/ctrl_ic")["CONFIG.NUM_MI"] == ("2" if source == "rtl" else "1")
+    if source == "rtl":
+        assert ["/ctrl_ic/M01_AXI", "/accel/s_axi_ctrl"] in [
+            c["args"] for c in _calls(calls, "connect_bd_intf_net")]
+        assert ["-busif", "s_axi_ctrl", "-clock", "ap_clk", "core:" + str(bdir / "ip_repo/accel_top")] in [
+            c["args"] for c in _calls(calls, "ipx::associate_bus_interfaces")]
+    # the DMA interrupts reach the PS
+    irq_pin = "/ps/IRQ_F2P" if board.ps == "ps7" else "/ps/pl_ps_irq0"
+    conn = [c["args"] for c in _calls(calls, "connect_bd_net")]
+    assert ["/axi_dma/mm2s_introut", "/irq_concat/In0"] in conn
+    assert ["/axi_dma/s2mm_introut", "/irq_concat/In1"] in conn
+    assert ["/irq_concat/dout", irq_pin] in conn
     # the key connections
     ctrl, mem, clk = PS_PORTS[board.ps]
     intf = [c["args"] for c in _calls(calls, "connect_bd_intf_net")]

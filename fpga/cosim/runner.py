@@ -139,3 +139,27 @@ def _with_progress(frames: int, progress_file: Path, run):
     if "error" in result:
         raise result["error"]
     return result["value"]
+
+
+def run_testbench(project, test_module: str, cfg: dict, frames, progress=print) -> dict:
+    """Run another cocotb test module (e.g. fpga.cosim.tb_ctrl) on the project's RTL with the
+    same cached build: it reads ``cfg`` ($FPGA_COSIM_CFG) and ``frames`` ($FPGA_COSIM_IN, raw
+    ints) and writes a JSON result ($FPGA_COSIM_OUT), which is returned."""
+    project = Path(project)
+    meta = rtl_manifest(project)
+    build_dir, _ = build(project, False, progress)
+    with tempfile.TemporaryDirectory(prefix="fpga-tb-") as tmp:
+        tmp = Path(tmp)
+        np.save(tmp / "in.npy", np.asarray(frames, dtype=np.int64))
+        env = {"FPGA_COSIM_IN": str(tmp / "in.npy"), "FPGA_COSIM_OUT": str(tmp / "out.json"),
+               "FPGA_COSIM_CFG": json.dumps({**cfg, "max_cycles_per_frame": stall_budget(meta)})}
+        log = project / "rtl" / f"{test_module.rsplit('.', 1)[-1]}.log"
+        verilator_runner().test(test_module=test_module, hdl_toplevel=meta["top"],
+                                hdl_toplevel_lang="verilog", build_dir=build_dir,
+                                test_dir=project / "rtl", extra_env=env,
+                                results_xml=str(tmp / "results.xml"), log_file=log)
+        if not (tmp / "out.json").exists():
+            lines = log.read_text().splitlines() if log.exists() else []
+            why = [l.strip() for l in lines if "Error" in l or "FAIL" in l] or ["no output"]
+            raise FpgaError(f"{test_module} failed ({log}): {why[0][-250:]}")
+        return json.loads((tmp / "out.json").read_text())

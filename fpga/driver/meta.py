@@ -11,9 +11,12 @@ from pathlib import Path
 from .. import beats
 
 DMA_NAME = "axi_dma"   # the DMA cell in the block design (vivado.tcl) = Overlay attribute
+CTRL_NAME = "accel"    # the accelerator cell: its s_axi_ctrl registers = Overlay attribute
 
 
-def accel_meta(graph, name: str, in_tdata_bits: int) -> dict:
+def accel_meta(graph, name: str, in_tdata_bits: int, build_id: int | None = None) -> dict:
+    """``build_id``: the open RTL's (rtl.json), whose control registers the driver then checks;
+    None for the HLS IP, which has none."""
     inp, out = graph.input, graph.output
     h, w, c = (int(v) for v in inp.out_shape)
     classes = 1
@@ -29,6 +32,7 @@ def accel_meta(graph, name: str, in_tdata_bits: int) -> dict:
         "classes": classes,
         "out_width": int(out.out_fmt.width), "out_signed": bool(out.out_fmt.signed),
         "out_tdata_bits": beats.OUT_TDATA_BITS,
+        "build_id": build_id, "ctrl": CTRL_NAME if build_id is not None else None,
     }
 
 

@@ -16,6 +16,13 @@ or from a shell on the board (what ``fpga run`` does):
 
 Each frame is one MM2S transfer (the DMA raises tlast on its last pixel) and one S2MM transfer
 of ``classes`` 32-bit beats; the next frame is sent while the current one's scores come back.
+
+With the open RTL (accel.json has "build_id"), the accelerator's AXI4-Lite registers
+(``beats.CTRL_REGS``) are used too: at start-up the build ID must be the model's and the
+weights ready; after every batch the frame counters must have moved by the batch and no tlast
+error may be flagged, else the driver soft-resets the accelerator (clearing a misframed stream)
+and raises ``AcceleratorError`` with what it saw; a DMA timeout soft-resets it as well, so the
+next batch starts clean.
 """
 from __future__ import annotations
 
@@ -64,6 +71,70 @@ def check_inputs(x, meta) -> np.ndarray:
     return x
 
 
+class AcceleratorError(RuntimeError):
+    """The accelerator's status after a batch was wrong (it has been soft-reset)."""
+
+
+class Controller:
+    """The control/status registers (beats.CTRL_REGS) through any object with
+    ``read(offset) -> int`` and ``write(offset, value)``: pynq's DefaultIP/MMIO on the board,
+    a simulated AXI4-Lite master in the tests."""
+
+    MASK = 0xFFFFFFFF
+
+    def __init__(self, regs, soft_reset_polls: int = 1000):
+        self.regs = regs
+        self.soft_reset_polls = soft_reset_polls
+
+    def read(self, name: str) -> int:
+        return int(self.regs.read(beats.CTRL_REGS[name])) & self.MASK
+
+    def status(self) -> dict:
+        s = self.read("status")
+        return {"tlast_err": bool(s & beats.STATUS_TLAST_ERR),
+                "weights_ready": bool(s & beats.STATUS_WEIGHTS_READY),
+                "in_soft_reset": bool(s & beats.STATUS_SOFT_RESET),
+                "frames_in": self.read("frames_in"), "frames_out": self.read("frames_out"),
+                "tlast_errs": self.read("tlast_errs")}
+
+    def check_build(self, build_id: int) -> None:
+        """The bitstream must carry this model (ValueError otherwise) and have its weights."""
+        version = self.read("map_version")
+        if version != beats.CTRL_MAP_VERSION:
+            raise ValueError(f"control register map version {version}, this driver knows "
+                             f"{beats.CTRL_MAP_VERSION}: wrong bitstream or driver")
+        have = self.read("build_id")
+        if have != int(build_id) & self.MASK:
+            raise ValueError(f"the bitstream's build ID is {have:#010x}, accel.json's "
+                             f"{int(build_id):#010x}: the loaded bitstream is another model")
+        if not self.status()["weights_ready"]:
+            raise ValueError("the accelerator reports its weights not ready")
+
+    def soft_reset(self) -> None:
+        """Clear the datapath (a misframed or stalled stream); waits until it is out of reset."""
+        self.regs.write(beats.CTRL_REGS["control"], beats.CONTROL_SOFT_RESET)
+        for _ in range(self.soft_reset_polls):
+            if not self.status()["in_soft_reset"]:
+                return
+        raise TimeoutError("the accelerator did not leave its soft reset")
+
+    def check_batch(self, before: dict, frames: int):
+        """After a batch of ``frames``: None when exactly that many frames went in and came out
+        with no framing error; else soft-reset the accelerator and return what was wrong."""
+        st = self.status()
+        took = (st["frames_in"] - before["frames_in"]) & self.MASK
+        gave = (st["frames_out"] - before["frames_out"]) & self.MASK
+        problems = []
+        if st["tlast_err"]:
+            problems.append(f"{st['tlast_errs']} frame(s) with a misplaced tlast")
+        if took != frames or gave != frames:
+            problems.append(f"{took} frames in and {gave} out for a batch of {frames}")
+        if not problems:
+            return None
+        self.soft_reset()
+        return {**st, "frames_taken": took, "frames_given": gave, "problems": problems}
+
+
 def pack_frames(x, meta) -> np.ndarray:
     """(N, H, W, C) raw ints -> (N, frame_bytes) uint8, exactly the bytes MM2S sends."""
     rows = [np.frombuffer(beats.beats_to_bytes(beats.pack_pixels(f, meta["in_width"]),
@@ -95,6 +166,10 @@ class Accelerator:
         self.score_bytes = meta["classes"] * meta["out_tdata_bits"] // 8
         self.seconds = 0.0
         self.frames = 0
+        self.ctrl = None
+        if meta.get("build_id") is not None:      # the open RTL: control/status registers
+            self.ctrl = Controller(getattr(self.overlay, meta.get("ctrl", "accel")))
+            self.ctrl.check_build(meta["build_id"])
 
     @property
     def fps(self) -> float:
@@ -116,15 +191,27 @@ class Accelerator:
             inbuf[:] = pack_frames(x, self.meta)
             inbuf.flush()
             send, recv = self.dma.sendchannel, self.dma.recvchannel
+            before = self.ctrl.status() if self.ctrl else None
             start = time.perf_counter()
-            send.transfer(inbuf[0])
-            for i in range(n):
-                recv.transfer(outbuf[i])
-                self._wait(send, f"send of frame {i}", time.perf_counter() + self.timeout)
-                if i + 1 < n:
-                    send.transfer(inbuf[i + 1])
-                self._wait(recv, f"receive of frame {i}", time.perf_counter() + self.timeout)
+            try:
+                send.transfer(inbuf[0])
+                for i in range(n):
+                    recv.transfer(outbuf[i])
+                    self._wait(send, f"send of frame {i}", time.perf_counter() + self.timeout)
+                    if i + 1 < n:
+                        send.transfer(inbuf[i + 1])
+                    self._wait(recv, f"receive of frame {i}", time.perf_counter() + self.timeout)
+            except TimeoutError:
+                if self.ctrl:                      # clear the half-sent frame for the next batch
+                    self.ctrl.soft_reset()
+                raise
             self.seconds = time.perf_counter() - start
+            if self.ctrl:
+                bad = self.ctrl.check_batch(before, n)
+                if bad:
+                    raise AcceleratorError("accelerator status after the batch: "
+                                           + "; ".join(bad["problems"])
+                                           + " (soft reset done; the scores are not trusted)")
             self.frames = n
             outbuf.invalidate()
             return unpack_scores(np.asarray(outbuf), self.meta)
@@ -152,7 +239,7 @@ def main(argv=None) -> int:
         x = check_inputs(np.load(args.inputs), meta)
         acc = Accelerator(bitfile, meta, download=not args.no_download, timeout=args.timeout)
         scores = acc.predict(x)
-    except (ValueError, TimeoutError, OSError, ImportError) as e:
+    except (ValueError, TimeoutError, OSError, ImportError, AcceleratorError) as e:
         print(f"pynq_driver: error: {e}", file=sys.stderr)
         return 1
     np.save(args.outputs, scores)

@@ -44,6 +44,7 @@ class BuildConfig:
     # block RAM tiles / URAM of the accelerator by rtl.json's memory plan (checked after synthesis)
     plan_bram36: float | None = None
     plan_uram: int | None = None
+    build_id: int | None = None     # rtl.json "build_id": the control registers' model hash
     jobs: int = 2
     vivado_version: str = VIVADO_VERSION
 
@@ -171,17 +172,20 @@ def from_project(project, board: Board, source: str, graph=None, top: str | None
         cfg.hls_sources = [_rel(project, wrapper_cpp)] + sources
     else:
         cfg.top, cfg.rtl_files, cfg.rtl_mem_files = rtl_inputs(project, top)
-        plan = _rtl_plan(project)
-        if plan:
+        meta = _rtl_json(project)
+        plan = meta.get("memory_plan")
+        if isinstance(plan, dict) and {"bram36", "uram"} <= set(plan):
             cfg.plan_bram36, cfg.plan_uram = float(plan["bram36"]), int(plan["uram"])
+        if isinstance(meta.get("build_id"), int):
+            cfg.build_id = meta["build_id"]
     return cfg
 
 
-def _rtl_plan(project: Path) -> dict | None:
-    """rtl.json's memory plan, or None (RTL made before plans existed, or not by 'fpga rtl')."""
+def _rtl_json(project: Path) -> dict:
+    """rtl.json, or {} (RTL not made by 'fpga rtl', or made before these fields existed)."""
     path = project / "rtl" / "rtl.json"
     try:
-        plan = json.loads(path.read_text()).get("memory_plan") if path.is_file() else None
+        meta = json.loads(path.read_text()) if path.is_file() else {}
     except json.JSONDecodeError as e:
         raise FpgaError(f"{path} is not valid JSON: {e.msg} (line {e.lineno})") from None
-    return plan if isinstance(plan, dict) and {"bram36", "uram"} <= set(plan) else None
+    return meta if isinstance(meta, dict) else {}

@@ -16,6 +16,7 @@ VLNV = {
     "smartconnect": "xilinx.com:ip:smartconnect:1.0",
     "proc_sys_reset": "xilinx.com:ip:proc_sys_reset:5.0",
     "clk_wiz": "xilinx.com:ip:clk_wiz:6.0",
+    "xlconcat": "xilinx.com:ip:xlconcat:2.1",
 }
 
 # Block-automation rules (apply_bd_automation -rule) for the two PS types.

@@ -14,8 +14,9 @@ Synthesis promotes "[Synth 8-4445] could not open $readmem data file" (and any c
 "could not open") to an ERROR, and for the open RTL checks the accelerator's RAMB/URAM cells
 against rtl.json's memory plan (out/memory_check.json): URAM must match, and block RAM below 90%
 of the plan (ROMs optimised away) fails the build.
-The DMA is in simple (register) mode, no scatter-gather; its interrupts are left unconnected
-(the PYNQ driver polls). Sections are chosen here by PS type and accelerator source; every value
+The DMA is in simple (register) mode, no scatter-gather; its two interrupts go through an
+xlconcat into the PS (IRQ_F2P / pl_ps_irq0). The open RTL's AXI4-Lite control/status port
+``s_axi_ctrl`` hangs off the control SmartConnect beside the DMA's registers. Sections are chosen here by PS type and accelerator source; every value
 the Tcl needs is a ``set`` at the top of the script.
 """
 from __future__ import annotations
@@ -107,7 +108,10 @@ set_property -dict [list \\
     CONFIG.PCW_EN_CLK0_PORT 1 \\
     CONFIG.PCW_EN_RST0_PORT 1 \\
     CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ $clock_mhz \\
+    CONFIG.PCW_USE_FABRIC_INTERRUPT 1 \\
+    CONFIG.PCW_IRQ_F2P_INTR 1 \\
 ] $ps
+set ps_irq [fpga_pin ps/IRQ_F2P]
 set ps_ctrl [fpga_intf ps/M_AXI_GP0]
 set ps_mem [fpga_intf ps/S_AXI_HP0]
 set clk [fpga_pin ps/FCLK_CLK0]
@@ -131,7 +135,9 @@ set_property -dict [list \\
     CONFIG.PSU__SAXIGP2__DATA_WIDTH 128 \\
     CONFIG.PSU__FPGA_PL0_ENABLE 1 \\
     CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ $clock_mhz \\
+    CONFIG.PSU__USE__IRQ0 1 \\
 ] $ps
+set ps_irq [fpga_pin ps/pl_ps_irq0]
 set ps_ctrl [fpga_intf ps/M_AXI_HPM0_FPD]
 set ps_mem [fpga_intf ps/S_AXI_HP0_FPD]
 set clk [fpga_pin ps/pl_clk0]
@@ -200,17 +206,29 @@ if {[llength $accel_in] != 1 || [llength $accel_out] != 1} {
 if {[get_bd_pins -quiet accel/ap_start] ne ""} {
     error "fpga: $accel_vlnv has ap_start; it must be free-running (ap_ctrl_none)"
 }
+# The open RTL's AXI4-Lite control/status registers (fpga/beats.py CTRL_REGS); the HLS IP has none.
+set accel_ctrl [get_bd_intf_pins -quiet -of_objects $accel \\
+    -filter {MODE == Slave && VLNV =~ "xilinx.com:interface:aximm_rtl:*"}]
 
 # ---- interconnect, clock and reset ----------------------------------------------------------
 fpga_step "block design: interconnect, clock, reset"
 set ctrl_ic [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_smc] ctrl_ic]
-set_property -dict [list CONFIG.NUM_SI 1 CONFIG.NUM_MI 1] $ctrl_ic
+set_property -dict [list CONFIG.NUM_SI 1 CONFIG.NUM_MI [expr {$accel_ctrl eq "" ? 1 : 2}]] $ctrl_ic
 set mem_ic [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_smc] mem_ic]
 set_property -dict [list CONFIG.NUM_SI 2 CONFIG.NUM_MI 1] $mem_ic
 set rst [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_rst] rst_ps]
 
 connect_bd_intf_net $ps_ctrl [fpga_intf ctrl_ic/S00_AXI]
 connect_bd_intf_net [fpga_intf ctrl_ic/M00_AXI] [fpga_intf axi_dma/S_AXI_LITE]
+if {$accel_ctrl ne ""} {
+    connect_bd_intf_net [fpga_intf ctrl_ic/M01_AXI] $accel_ctrl
+}
+# the DMA's two interrupts (MM2S done, S2MM done) into the PS: the driver waits on them
+set irq [create_bd_cell -type ip -vlnv [fpga_ip $vlnv_concat] irq_concat]
+set_property -dict [list CONFIG.NUM_PORTS 2] $irq
+connect_bd_net [fpga_pin axi_dma/mm2s_introut] [fpga_pin irq_concat/In0]
+connect_bd_net [fpga_pin axi_dma/s2mm_introut] [fpga_pin irq_concat/In1]
+connect_bd_net [fpga_pin irq_concat/dout] $ps_irq
 connect_bd_intf_net [fpga_intf axi_dma/M_AXI_MM2S] [fpga_intf mem_ic/S00_AXI]
 connect_bd_intf_net [fpga_intf axi_dma/M_AXI_S2MM] [fpga_intf mem_ic/S01_AXI]
 connect_bd_intf_net [fpga_intf mem_ic/M00_AXI] $ps_mem
@@ -353,6 +371,7 @@ def vivado_tcl(cfg: BuildConfig) -> str:
         ("vlnv_smc", VLNV["smartconnect"]),
         ("vlnv_rst", VLNV["proc_sys_reset"]),
         ("vlnv_clkwiz", VLNV["clk_wiz"]),
+        ("vlnv_concat", VLNV["xlconcat"]),
     ])
     paths = ("set prj_dir [file join $here vivado]\n"
              f"set ip_repo {ip_repo}\n"

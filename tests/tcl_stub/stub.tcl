@@ -30,7 +30,8 @@ namespace eval ::stub {
         xilinx.com:ip:smartconnect:1.0 \
         xilinx.com:ip:proc_sys_reset:5.0 \
         xilinx.com:ip:clk_wiz:6.0 \
-        xilinx.com:ip:xlconstant:1.1]
+        xilinx.com:ip:xlconstant:1.1 \
+        xilinx.com:ip:xlconcat:2.1]
     # STUB_CATALOG="vlnv ..." replaces the Xilinx catalog (e.g. to mimic another release);
     # STUB_NO_BOARD_FILES=1 makes get_board_parts find nothing.
     if {[info exists ::env(STUB_CATALOG)]} { set catalog $::env(STUB_CATALOG) }
@@ -167,11 +168,23 @@ proc ::stub::ip_pins {vlnv cfg kind} {
     switch -- $n {
         processing_system7 {
             if {$kind eq "intf"} { return {M_AXI_GP0 S_AXI_HP0 DDR FIXED_IO} }
-            return {FCLK_CLK0 FCLK_RESET0_N M_AXI_GP0_ACLK S_AXI_HP0_ACLK}
+            set pins {FCLK_CLK0 FCLK_RESET0_N M_AXI_GP0_ACLK S_AXI_HP0_ACLK}
+            # IRQ_F2P exists once fabric interrupts are enabled (PG082)
+            if {[dict exists $cfg CONFIG.PCW_USE_FABRIC_INTERRUPT] &&
+                [dict get $cfg CONFIG.PCW_USE_FABRIC_INTERRUPT] == 1 &&
+                [dict exists $cfg CONFIG.PCW_IRQ_F2P_INTR] && [dict get $cfg CONFIG.PCW_IRQ_F2P_INTR] == 1} {
+                lappend pins IRQ_F2P
+            }
+            return $pins
         }
         zynq_ultra_ps_e {
             if {$kind eq "intf"} { return {M_AXI_HPM0_FPD S_AXI_HP0_FPD} }
-            return {pl_clk0 pl_resetn0 maxihpm0_fpd_aclk saxihp0_fpd_aclk}
+            set pins {pl_clk0 pl_resetn0 maxihpm0_fpd_aclk saxihp0_fpd_aclk}
+            # pl_ps_irq0 exists once PL-to-PS interrupts group 0 is enabled (PG201)
+            if {[dict exists $cfg CONFIG.PSU__USE__IRQ0] && [dict get $cfg CONFIG.PSU__USE__IRQ0] == 1} {
+                lappend pins pl_ps_irq0
+            }
+            return $pins
         }
         axi_dma {
             if {$kind eq "intf"} {
@@ -201,14 +214,25 @@ proc ::stub::ip_pins {vlnv cfg kind} {
             if {$kind eq "intf"} { return {} }
             return {dout}
         }
+        xlconcat {
+            if {$kind eq "intf"} { return {} }
+            set n [expr {[dict exists $cfg CONFIG.NUM_PORTS] ? [dict get $cfg CONFIG.NUM_PORTS] : 2}]
+            set pins {dout}
+            for {set i 0} {$i < $n} {incr i} { lappend pins In$i }
+            return $pins
+        }
         clk_wiz {
             if {$kind eq "intf"} { return {} }
             return {clk_in1 clk_out1 locked reset resetn}
         }
         default {
             # the accelerator (open RTL, or the HLS beat-format wrapper with ap_ctrl_none):
-            # ap_clk, ap_rst_n, one AXI4-Stream in, one out; no ap_start
-            if {$kind eq "intf"} { return {s_axis m_axis} }
+            # ap_clk, ap_rst_n, one AXI4-Stream in, one out; no ap_start; the open RTL also
+            # has its AXI4-Lite control port
+            if {$kind eq "intf"} {
+                if {[lindex [split $vlnv :] 1] eq "rtl"} { return {s_axis m_axis s_axi_ctrl} }
+                return {s_axis m_axis}
+            }
             return {ap_clk ap_rst_n}
         }
     }
@@ -525,8 +549,11 @@ proc ::stub::check_pins {name handles} {
         set filter [expr {[dict exists $opts -filter] ? [dict get $opts -filter] : ""}]
         foreach c [dict get $opts -of_objects] {
             foreach p [::stub::find_pins "$c/*" intf] {
-                # the accelerator's stream pins: s_axis is the slave, m_axis the master
-                if {[string match {*MODE == Slave*} $filter] && ![string match */s_axis $p]} continue
+                # the accelerator's pins: s_axis the stream slave, m_axis the master,
+                # s_axi_ctrl the AXI4-Lite (aximm) slave
+                set mm [string match {*aximm_rtl*} $filter]
+                if {[string match {*MODE == Slave*} $filter] &&
+                    ![string match [expr {$mm ? "*/s_axi_ctrl" : "*/s_axis"}] $p]} continue
                 if {[string match {*MODE == Master*} $filter] && ![string match */m_axis $p]} continue
                 lappend out $p
             }
