@@ -100,12 +100,18 @@ module window #(
     reg  [XW-1:0] wx;
     reg           wx_last;   // wx == W-1
     reg  [BW-1:0] wbank;
-    reg  [BW:0]   rows;      // complete rows held in the line buffers
+    (* keep *) reg [BW:0] rows;  // complete rows held in the line buffers
     reg  [BW:0]   rel;       // rows released by the read side (registered: one cycle late)
-    reg           rel_nz;    // rel != 0: rows goes down at this edge, a row may complete
+    (* keep *) reg rel_nz;       // rel != 0: rows goes down at this edge, a row may complete
 
+    // s_tready drives only the port; the write side (counters, every bank's write enable:
+    // with URAM, nine byte enables per block) uses the same flag from its own copies of rows
+    // and rel_nz (kept: opt_merge would fold them back). Measured on the v1.1 conv1 window in
+    // URAM (xcup): s_tready's output delay 1.30 ns with one shared net, 1.08 ns in block RAM.
+    (* keep *) reg [BW:0] rows_w;
+    (* keep *) reg        rel_nz_w;
     assign s_tready = (rows < B_LB) || rel_nz;
-    wire wr     = s_tvalid && s_tready;
+    wire wr     = s_tvalid && ((rows_w < B_LB) || rel_nz_w);
     wire wr_row = wr && wx_last;
 
     always @(posedge clk) begin
@@ -113,16 +119,23 @@ module window #(
             wx      <= {XW{1'b0}};
             wx_last <= (W == 1);
             wbank   <= {BW{1'b0}};
-            rows    <= {(BW+1){1'b0}};
         end else begin
             if (wr) begin
                 wx      <= wx_last ? {XW{1'b0}} : wx + 1'b1;
                 wx_last <= (W == 1) || (!wx_last && (wx == X_LAST1));
             end
             if (wr_row) wbank <= (wbank == B_LAST) ? {BW{1'b0}} : wbank + 1'b1;
-            rows <= rows + {{BW{1'b0}}, wr_row} - rel;
         end
     end
+
+    // rows and the write side's copy, each in its own kept process (Yosys then keeps both
+    // flip-flop sets instead of merging them)
+    (* keep *) always @(posedge clk)
+        if (rst_q) rows <= {(BW+1){1'b0}};
+        else       rows <= rows + {{BW{1'b0}}, wr_row} - rel;
+    (* keep *) always @(posedge clk)
+        if (rst_q) rows_w <= {(BW+1){1'b0}};
+        else       rows_w <= rows_w + {{BW{1'b0}}, wr_row} - rel;
 
     // ------------------------------------------------------------------ read side control
     localparam [1:0] S_WAIT = 2'd0, S_RUN = 2'd1, S_FEND = 2'd2;
@@ -200,7 +213,6 @@ module window #(
         if (rst_q) begin
             st    <= S_WAIT;
             rel   <= {(BW+1){1'b0}};
-            rel_nz <= 1'b0;
             relp  <= 1'b1;
             fb    <= {BW{1'b0}};
             bkn   <= bmod({BW{1'b0}}, B_MPT);
@@ -214,7 +226,6 @@ module window #(
             vC    <= 1'b0;
         end else begin
             rel  <= go ? rel_n : ok_end ? B_END : {(BW+1){1'b0}};
-            rel_nz <= (go && (rel_n != {(BW+1){1'b0}})) || ok_end;
             relp <= go || ok_end;
             if (go) begin
                 iyn <= iyn + N_SH;
@@ -276,6 +287,12 @@ module window #(
             rowselC <= rowselB;
         end
     end
+    (* keep *) always @(posedge clk)
+        if (rst_q) rel_nz <= 1'b0;
+        else       rel_nz <= (go && (rel_n != {(BW+1){1'b0}})) || ok_end;
+    (* keep *) always @(posedge clk)
+        if (rst_q) rel_nz_w <= 1'b0;
+        else       rel_nz_w <= (go && (rel_n != {(BW+1){1'b0}})) || ok_end;
 
     // ------------------------------------------------------------------ line buffers
     wire [LB*PXW-1:0] rd;
