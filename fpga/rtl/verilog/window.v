@@ -106,12 +106,15 @@ module window #(
 
     // s_tready drives only the port; the write side (counters, every bank's write enable:
     // with URAM, nine byte enables per block) uses the same flag from its own copies of rows
-    // and rel_nz (kept: opt_merge would fold them back). Measured on the v1.1 conv1 window in
-    // URAM (xcup): s_tready's output delay 1.30 ns with one shared net, 1.08 ns in block RAM.
+    // and rel_nz (kept: opt_merge would fold them back), and their flag is a kept net so that
+    // wr stays one LUT2 after s_tvalid. Measured (fpga/sta.py on Yosys, xcup): the v1.1 conv1
+    // window in URAM, s_tready's output delay 1.30 -> 1.05 ns, block 304 -> 322 MHz; the v1.1
+    // design 299.6 -> 307.2 MHz (its worst between-block path was conv1 window -> axis_in).
     (* keep *) reg [BW:0] rows_w;
     (* keep *) reg        rel_nz_w;
+    (* keep *) wire ready_w = (rows_w < B_LB) || rel_nz_w;  // its own net: wr stays a LUT2
     assign s_tready = (rows < B_LB) || rel_nz;
-    wire wr     = s_tvalid && ((rows_w < B_LB) || rel_nz_w);
+    wire wr     = s_tvalid && ready_w;
     wire wr_row = wr && wx_last;
 
     always @(posedge clk) begin
