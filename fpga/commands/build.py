@@ -73,7 +73,8 @@ def run(args) -> int:
     cfg = from_project(project, board, args.source, graph=graph, top=args.top,
                        clock_mhz=args.clock_mhz, jobs=args.jobs)
     layout = Layout(project, board.name)
-    files = generate(cfg, meta_json(accel_meta(graph, cfg.name, cfg.in_tdata_bits, cfg.build_id)))
+    files = generate(cfg, meta_json(accel_meta(graph, cfg.name, cfg.in_tdata_bits, cfg.build_id,
+                                             cfg.weight_load)))
     write_build_dir(layout.build_dir, files, force=args.force)
 
     cmds = _commands(cfg)

@@ -14,6 +14,9 @@ interval (II) and latency in clock cycles next to the analytic II.
 Engines: "fast" (default), a C++ testbench compiled with the model; "cocotb", the Python
 testbench with cocotbext-axi, much slower, the one that writes waveforms (--waves).
 Inputs: --inputs X.npy (raw integers, (N,H,W,C)); else the dataset test split; else random.
+An RTL made with 'fpga rtl --weights load' first gets its weights through the weight-load port
+(the project's weights.npz, or --weights W.npz: another weight set of the same shapes and
+formats, which the reference then uses too).
 Exit 0 only when there are no mismatches (1 otherwise)."""
 
 
@@ -29,7 +32,29 @@ def add_arguments(p):
                    help="simulation engine (default fast; cocotb with --waves)")
     p.add_argument("--waves", action="store_true",
                    help="write an FST waveform (rtl/cosim.fst; cocotb engine)")
+    p.add_argument("--weights", metavar="NPZ",
+                   help="weight set to load through the weight-load port (RTL made with "
+                        "--weights load; '<layer>/w', '<layer>/b' raw integers like the "
+                        "project's weights.npz)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def with_weights(graph, path):
+    """``graph`` with every conv's weights and bias from the .npz at ``path`` (same shapes)."""
+    from ..errors import FpgaError
+    try:
+        with np.load(path) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as e:
+        raise FpgaError(f"--weights {path}: {e}") from None
+    for layer in graph.layers:
+        if layer.kind == "conv":
+            w, b = arrays.get(f"{layer.name}/w"), arrays.get(f"{layer.name}/b")
+            if w is None or b is None or w.shape != layer.weights.shape or b.shape != layer.bias.shape:
+                raise FpgaError(f"--weights {path}: {layer.name}/w and /b must be "
+                                f"{layer.weights.shape} and {layer.bias.shape}")
+            layer.weights, layer.bias = w.astype(np.int64), b.astype(np.int64)
+    return graph
 
 
 def run(args) -> int:
@@ -49,12 +74,14 @@ def run(args) -> int:
     meta = rtl_manifest(project)
     x, source, labels = frames_for(project, graph, args.frames, args.inputs, args.seed)
     say(f"inputs: {source}; backpressure {args.backpressure}; {engine} engine")
+    if args.weights:
+        graph = with_weights(graph, args.weights)
     if engine == "fast":
         r = simulate_fast(project, x, backpressure=args.backpressure, seed=args.seed + 1,
-                          progress=say)
+                          progress=say, weights_file=args.weights)
     else:
         r = cosimulate(project, x, backpressure=args.backpressure, seed=args.seed + 1,
-                       waves=args.waves, progress=say)
+                       waves=args.waves, progress=say, weights_file=args.weights)
     got, ref = r["outputs"], reference_run(graph, x)
     if args.save_outputs:
         np.save(args.save_outputs, got)
@@ -65,7 +92,11 @@ def run(args) -> int:
               "sim_cycles_per_s": round(r["sim_cycles_per_s"] or 0),
               "model_ii_cycles": meta["model_ii_cycles"], "mac_lanes": meta["mac_lanes"],
               "backpressure": args.backpressure, "inputs": source, "engine": r["engine"],
-              "verilator_build_s": round(r["build_s"], 1)}
+              "verilator_build_s": round(r["build_s"], 1),
+              "weights": meta.get("weights", "bitstream")}
+    if "weights_status" in r:
+        result.update(weights_status=r["weights_status"], wload_cycles=r["wload_cycles"],
+                      weights_file=args.weights or "weights.npz")
     if r["waves"]:
         result["waves"] = r["waves"]
     if args.json:

@@ -13,7 +13,11 @@ board, else the default folding for the board's DSPs): weight ROM banks (one per
 the cheapest BRAM36/BRAM18 aspect ratio, or LUTs when small), bias ROMs, line buffers of the
 window generators and max-pools (Kh+Sh rows), FIFOs (rtl.json, else an estimate of the join skew
 FIFOs), one DSP48 per MAC lane, and a LUT/FF estimate calibrated against Yosys. Memories move to
-URAM when block RAM runs out on boards that have it. Details: fpga/fit.py.
+URAM when block RAM runs out on boards that have it: buffers always, weights only with the
+weight-load port ('fpga rtl --weights load': UltraRAM cannot be filled by the bitstream). The
+JSON says how the weights are filled ("weight_init": "bitstream" or "load-port"). Without an
+RTL for the board, --weights picks the mode to check; by default the bitstream is tried first
+and, on a board with UltraRAM, the load port when that does not fit. Details: fpga/fit.py.
 
 Exit status: 0 fits, 1 does not fit (the message says what is short and what to change, e.g.
 a smaller width multiplier, fewer bits, more folding or a bigger board), 2 bad input.
@@ -27,6 +31,9 @@ def add_arguments(p):
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.add_argument("--clock", type=float, metavar="MHZ",
                    help="target clock for frames/s (default: the board's target)")
+    p.add_argument("--weights", choices=("bitstream", "load"),
+                   help="weights mode to check when there is no RTL for the board (default: "
+                        "bitstream, then the load port if that does not fit)")
     p.add_argument("--per-layer", action="store_true",
                    help="also print the per-layer table (always in --json)")
     add_boards_file_argument(p)
@@ -43,7 +50,8 @@ def print_report(rep: dict, per_layer: bool = False) -> None:
 
     print(f"{rep['board']} ({rep['part']}): {rep['mac_lanes']} MAC lanes, II "
           f"{rep['model_ii_cycles']:,} cycles = {rep['fps_at_clock']:g} frames/s at "
-          f"{rep['clock_source']} (folding from {rep['folding']})")
+          f"{rep['clock_source']} (folding from {rep['folding']}; weights: "
+          f"{rep['weight_init']})")
     line("BRAM36", rep["bram36"], rep["bram36_available"])
     line("URAM", rep["uram"], rep["uram_available"])
     line("DSP", rep["dsp"], rep["dsp_available"])
@@ -70,7 +78,8 @@ def print_report(rep: dict, per_layer: bool = False) -> None:
 def run(args) -> int:
     from ..fit import fit_report
     project = project_dir(args.project)
-    rep = fit_report(project, args.board, boards_file=args.boards_file, clock_mhz=args.clock)
+    rep = fit_report(project, args.board, boards_file=args.boards_file, clock_mhz=args.clock,
+                     weights=args.weights)
     if args.json:
         print_json(rep)
     else:

@@ -7,7 +7,12 @@ HELP = "generate open, synthesizable streaming Verilog (PROJECT/rtl) from the IR
 DESCRIPTION = """Write PROJECT/rtl/: a top module with AXI4-Stream ports (beat format in fpga/beats.py),
 the parameterised blocks it uses (copied from the package), one .mem file per weight ROM bank,
 and rtl.json (folding, analytic II, FIFO depths and why). Folding (PE x SIMD per conv) is
-balanced for the board's DSPs (the project's board) unless --lanes sets the MAC-lane budget."""
+balanced for the board's DSPs (the project's board) unless --lanes sets the MAC-lane budget.
+--weights load replaces the weight ROMs by RAMs filled through the weight-load port (AXI4-Lite
+WLOAD_DATA, image format in fpga/beats.py): no .mem files, weights may then sit in UltraRAM,
+and a new weight set of the same shapes and formats loads without re-synthesis; the design
+refuses input until a complete image has been loaded (the board driver loads weights.npz at
+start-up, 'fpga cosim' loads it through the port first)."""
 
 
 def add_arguments(p):
@@ -15,6 +20,9 @@ def add_arguments(p):
     p.add_argument("--lanes", type=int, help="MAC-lane budget for folding (default: board DSPs)")
     p.add_argument("--clock", type=float, metavar="MHZ",
                    help="target clock (default: the board's target, 'fpga boards')")
+    p.add_argument("--weights", choices=("bitstream", "load"), default="bitstream",
+                   help="how the weights are filled: 'bitstream' ROMs (default) or 'load', "
+                        "through the weight-load port")
     p.add_argument("--force", action="store_true", help="replace an existing rtl/ folder")
     p.add_argument("--json", action="store_true", help="print rtl.json's summary as JSON")
 
@@ -25,16 +33,19 @@ def run(args) -> int:
     from ..errors import FpgaError
     if args.clock is not None and not 1 <= args.clock <= 1000:
         raise FpgaError(f"--clock must be in 1..1000 MHz, got {args.clock:g}")
-    meta = write_rtl(project, force=args.force, lane_budget=args.lanes, clock_mhz=args.clock)
+    meta = write_rtl(project, force=args.force, lane_budget=args.lanes, clock_mhz=args.clock,
+                     weights=args.weights)
     summary = {k: meta[k] for k in ("top", "board", "lane_budget", "model_ii_cycles", "mac_lanes",
-                                    "mac_utilisation", "clock_mhz")}
+                                    "mac_utilisation", "clock_mhz", "weights")}
     summary["fps_at_clock"] = round(meta["clock_mhz"] * 1e6 / meta["model_ii_cycles"], 1)
     summary["clock_source"] = "target clock, not yet estimated (fpga timing)"
     if args.json:
         print_json(summary)
     else:
+        wl = meta["weight_load"]
         say(f"wrote {project}/rtl: top {meta['top']}, {len(meta['files'])} Verilog files, "
-            f"{len(meta['mem_files'])} ROM files")
+            + (f"weights through the load port ({wl['image_words']:,}-word image)"
+               if meta["weights"] == "load" else f"{len(meta['mem_files'])} ROM files"))
         say(f"{meta['mac_lanes']} MAC lanes (budget {meta['lane_budget']}), analytic II "
             f"{meta['model_ii_cycles']:,} cycles = {summary['fps_at_clock']:,} frames/s at the "
             f"{meta['clock_mhz']:g} MHz target clock (not yet timed: 'fpga timing {project}'), "

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..beats import OUT_TDATA_BITS, in_tdata_bits, pack_frame_bytes, unpack_scores_bytes
+from ..beats import (CTRL_REGS, OUT_TDATA_BITS, in_tdata_bits, pack_frame_bytes,
+                     unpack_scores_bytes)
 from ..errors import FpgaError
 from ..graph import Graph
-from .runner import _digest, rtl_manifest, stall_budget
+from .runner import _digest, rtl_manifest, stall_budget, weight_image
 from .tools import setup_verilator_path
 
 HARNESS = Path(__file__).with_name("fast_harness.cpp")
@@ -84,6 +85,8 @@ def build_fast(project, progress=print, quick: bool = False) -> tuple[Path, floa
     build_dir = rtl / ("fast_build_quick" if quick else "fast_build")   # objects never mix
     exe = build_dir / EXE
     args = QUICK_ARGS if quick else VERILATOR_ARGS
+    if (meta.get("weight_load") or {}).get("mode") == "load":
+        args = [*args, "-CFLAGS", "-DFPGA_WLOAD"]      # the harness's s_axi_ctrl load code
     digest = _digest([*sources, HARNESS], {"top": meta["top"], "args": args,
                                            **({"make": QUICK_MAKE} if quick else {})})
     stamp = build_dir / ".fpga_digest"
@@ -113,7 +116,8 @@ def build_fast(project, progress=print, quick: bool = False) -> tuple[Path, floa
 
 def simulate_fast(project, frames, backpressure: float = 0.0, seed: int = 1, progress=print,
                   packed_bytes=None, reset_after: int = 0, quick: bool = False,
-                  reset_at=(), tlast=None, out_frames: int | None = None) -> dict:
+                  reset_at=(), tlast=None, out_frames: int | None = None,
+                  weights_file=None) -> dict:
     """Run raw-integer frames through the RTL; the arguments and the result are those of
     runner.cosimulate (without waves), plus "beats_in", "beats_out", "tlast_err" and
     "tlast_errs" (the design's sticky flag and error count at the end of the run), "resets",
@@ -123,10 +127,13 @@ def simulate_fast(project, frames, backpressure: float = 0.0, seed: int = 1, pro
     restarts with the first frame whose output was not complete (the outputs are still one
     row per frame). ``tlast``: free framing, to send malformed frames: ``frames`` is then
     (beats, C) raw pixels sent back to back, ``tlast`` one 0/1 per beat, and ``out_frames``
-    the number of output frames to wait for."""
+    the number of output frames to wait for. An RTL with the weight-load port is loaded through
+    it first (runner.weight_image: ``weights_file`` or the project's weights.npz); the result
+    then has "weights_status" (STATUS after the load) and "wload_cycles"."""
     project = Path(project).resolve()
     graph = Graph.load(project)
     meta = rtl_manifest(project)
+    image = weight_image(project, meta, weights_file)
     if not 0 <= backpressure < 1:
         raise FpgaError(f"backpressure must be in [0, 1), not {backpressure}")
     h, w, c = graph.input.out_shape
@@ -166,6 +173,10 @@ def simulate_fast(project, frames, backpressure: float = 0.0, seed: int = 1, pro
         if "tlast" in extra:
             (tmp / "tlast.bin").write_bytes(extra["tlast"])
             cmd.append(f"tlast={tmp / 'tlast.bin'}")
+        if image is not None:
+            (tmp / "weights.bin").write_bytes(image.astype("<u4").tobytes())
+            cmd += [f"weights={tmp / 'weights.bin'}", f"wload_data={CTRL_REGS['wload_data']}",
+                    f"status={CTRL_REGS['status']}", f"control={CTRL_REGS['control']}"]
         t0 = time.time()
         summary = _run(cmd, project / "rtl", n)  # in rtl/: the ROMs' $readmemh paths are relative
         wall = time.time() - t0
@@ -180,6 +191,8 @@ def simulate_fast(project, frames, backpressure: float = 0.0, seed: int = 1, pro
             "total_cycles": int(done_at[-1]), "sim_wall_s": wall, "build_s": build_s,
             "sim_cycles_per_s": summary["cycles"] / wall if wall else None,
             "waves": None, "results_xml": None, "engine": "fast",
+            **({"weights_status": summary["weights_status"],
+                "wload_cycles": summary["wload_edges"]} if image is not None else {}),
             **{k: summary[k] for k in ("beats_in", "beats_out", "tlast_err", "tlast_errs",
                                        "resets", "discarded_in", "discarded_out")}}
 

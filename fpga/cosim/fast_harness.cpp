@@ -4,7 +4,7 @@
 // Usage (run from PROJECT/rtl: the ROMs' $readmemh paths are relative to it):
 //   fast_sim in=FILE out=FILE beats=N bytes=NB out_beats=K frames=F
 //            [backpressure=P] [seed=S] [reset_after=R] [reset_at=C1,C2,..] [tlast=FILE]
-//            [max_cycles=M]
+//            [max_cycles=M] [weights=FILE wload_data=A status=A control=A]
 // in:  F frames of already-packed s_axis bytes (fpga/beats.py; this file only moves bytes):
 //      beat i of a frame is bytes [i*NB, (i+1)*NB), little-endian; N beats a frame.
 //      With tlast=FILE (one byte per beat of in, 1 = tlast on that beat) in is any number of
@@ -18,6 +18,13 @@
 //      and tlast_errs at the end, the mid-stream resets done, the beats taken in and out for
 //      frames a reset cut off (sent again / not kept), rising edges simulated (resets included).
 //      Errors (stall, bad arguments, misplaced m_axis tlast) go to stderr, with exit status 1.
+//
+// weights: a weight image (uint32 words, little-endian; fpga/beats.py weight_image) for an RTL
+//      with the weight-load port: after the first reset it is written through s_axi_ctrl
+//      (CONTROL at byte address `control` <- CONTROL_WEIGHT_LOAD = 4, then every word to
+//      `wload_data`), STATUS (`status`) is polled until bit 1 (weights ready) or bit 3
+//      (rejected) rises, the design is reset once more (a completed load survives it) and the
+//      cycle counter restarts; the summary line then also has "weights_status=.. wload_edges=..".
 //
 // Stimulus, as in fpga/cosim/tb_network.py: reset (ap_rst_n low) for 5 cycles, 2 idle cycles,
 // then frames back to back with tlast on the last beat of each; with probability P a cycle
@@ -55,6 +62,8 @@ struct Config {
     uint64_t seed = 1, reset_after = 0, max_cycles = 1000000;
     std::vector<uint64_t> reset_at;  // ascending
     std::string tlast_path;
+    std::string weights_path;
+    uint64_t wload_data = 0, status = 0, control = 0;
 };
 
 Config parse_args(int argc, char** argv) {
@@ -98,6 +107,10 @@ Config parse_args(int argc, char** argv) {
     for (size_t i = 1; i < c.reset_at.size(); ++i)
         if (c.reset_at[i] <= c.reset_at[i - 1]) fail("reset_at must be ascending");
     c.tlast_path = take("tlast", false);
+    c.weights_path = take("weights", false);
+    c.wload_data = number("wload_data", !c.weights_path.empty(), 0);
+    c.status = number("status", !c.weights_path.empty(), 0);
+    c.control = number("control", !c.weights_path.empty(), 0);
     if (!c.tlast_path.empty() && (!c.reset_at.empty() || c.reset_after))
         fail("tlast= (free framing) does not combine with resets");
     if (!kv.empty()) fail("unknown argument " + kv.begin()->first + "=");
@@ -293,9 +306,91 @@ int main(int argc, char** argv) {
                      std::to_string(beats_in) + ", out " + std::to_string(beats_out) + ")");
         }
     };
+    uint32_t weights_status = 0;
+    uint64_t wload_edges = 0;
+#ifdef FPGA_WLOAD
+    // AXI4-Lite single transfers on s_axi_ctrl (weight load only; no other traffic). Compiled
+    // in for an RTL with the weight-load port (fast.py defines FPGA_WLOAD).
+    auto axil_write = [&](uint64_t addr, uint32_t data) {
+        top->s_axi_ctrl_awaddr = static_cast<uint8_t>(addr);
+        top->s_axi_ctrl_wdata = data;
+        top->s_axi_ctrl_wstrb = 0xF;
+        top->s_axi_ctrl_awvalid = 1;
+        top->s_axi_ctrl_wvalid = 1;
+        top->s_axi_ctrl_bready = 1;
+        bool aw = false, w = false, b = false;
+        for (int i = 0; !b; ++i) {
+            if (i > 1000) fail("s_axi_ctrl write did not complete");
+            top->ap_clk = 0;
+            top->eval();
+            const bool aw_t = top->s_axi_ctrl_awvalid && top->s_axi_ctrl_awready;
+            const bool w_t = top->s_axi_ctrl_wvalid && top->s_axi_ctrl_wready;
+            const bool b_t = top->s_axi_ctrl_bvalid && top->s_axi_ctrl_bready;
+            top->ap_clk = 1;
+            top->eval();
+            ++edges;
+            if (aw_t) { aw = true; top->s_axi_ctrl_awvalid = 0; }
+            if (w_t) { w = true; top->s_axi_ctrl_wvalid = 0; }
+            if (b_t && aw && w) b = true;
+        }
+        top->s_axi_ctrl_bready = 0;
+    };
+    auto axil_read = [&](uint64_t addr) -> uint32_t {
+        top->s_axi_ctrl_araddr = static_cast<uint8_t>(addr);
+        top->s_axi_ctrl_arvalid = 1;
+        top->s_axi_ctrl_rready = 1;
+        bool ar = false;
+        for (int i = 0;; ++i) {
+            if (i > 1000) fail("s_axi_ctrl read did not complete");
+            top->ap_clk = 0;
+            top->eval();
+            const bool ar_t = top->s_axi_ctrl_arvalid && top->s_axi_ctrl_arready;
+            const bool r_t = top->s_axi_ctrl_rvalid && top->s_axi_ctrl_rready;
+            const uint32_t v = top->s_axi_ctrl_rdata;
+            top->ap_clk = 1;
+            top->eval();
+            ++edges;
+            if (ar_t) { ar = true; top->s_axi_ctrl_arvalid = 0; }
+            if (r_t && ar) { top->s_axi_ctrl_rready = 0; return v; }
+        }
+    };
+    auto load_weights = [&]() {
+        const std::vector<uint8_t> image = read_file(cfg.weights_path);
+        if (image.size() % 4) fail(cfg.weights_path + " is not a whole number of 32-bit words");
+        const uint64_t e0 = edges;
+        axil_write(cfg.control, 4);  // CONTROL_WEIGHT_LOAD
+        for (size_t i = 0; i < image.size(); i += 4) {
+            uint32_t word = 0;
+            for (int j = 0; j < 4; ++j) word |= static_cast<uint32_t>(image[i + j]) << (8 * j);
+            axil_write(cfg.wload_data, word);
+        }
+        for (int i = 0;; ++i) {
+            weights_status = axil_read(cfg.status);
+            if (weights_status & 0xA) break;  // ready or rejected
+            if (i > 10000) fail("weights neither ready nor rejected after the image");
+        }
+        wload_edges = edges - e0;
+    };
+#else
+    auto load_weights = [&]() { fail("weights= given, but this RTL has no weight-load port"); };
+#endif
+
     // frames [0, split) before the optional reset between frames, [split, frames) after it
     const uint64_t split = cfg.reset_after && cfg.reset_after < cfg.frames ? cfg.reset_after : cfg.frames;
     reset();
+    if (!cfg.weights_path.empty()) {
+        load_weights();
+        if (!(weights_status & 0x2)) {
+            std::printf("summary beats_in=0 beats_out=0 tlast_err=0 tlast_errs=0 resets=0 "
+                        "discarded_in=0 discarded_out=0 cycles=%llu weights_status=%u "
+                        "wload_edges=%llu\n", static_cast<unsigned long long>(edges),
+                        weights_status, static_cast<unsigned long long>(wload_edges));
+            fail("the weight image was rejected (STATUS " + std::to_string(weights_status) + ")");
+        }
+        counting = false;
+        cycle = 0;
+        reset();
+    }
     stream(0, split, split < cfg.frames ? split * cfg.beats : in_beats);
     if (split < cfg.frames) {
         reset();
@@ -310,10 +405,12 @@ int main(int argc, char** argv) {
     if (!f || std::fwrite(out.data(), 1, out.size(), f) != out.size() || std::fclose(f))
         fail("cannot write " + cfg.out_path);
     std::printf("summary beats_in=%llu beats_out=%llu tlast_err=%d tlast_errs=%u resets=%llu "
-                "discarded_in=%llu discarded_out=%llu cycles=%llu\n",
+                "discarded_in=%llu discarded_out=%llu cycles=%llu weights_status=%u "
+                "wload_edges=%llu\n",
                 static_cast<unsigned long long>(beats_in), static_cast<unsigned long long>(beats_out),
                 tlast_err, tlast_errs, static_cast<unsigned long long>(resets),
                 static_cast<unsigned long long>(discarded_in), static_cast<unsigned long long>(discarded_out),
-                static_cast<unsigned long long>(edges));
+                static_cast<unsigned long long>(edges), weights_status,
+                static_cast<unsigned long long>(wload_edges));
     return 0;
 }

@@ -25,6 +25,26 @@ def rtl_manifest(project: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def weight_image(project: Path, meta: dict, weights_file=None):
+    """The weight-load port's image (uint32 words, fpga/beats.py weight_image) for an RTL made
+    with --weights load, from ``weights_file`` (a weights.npz: "<layer>/w", "<layer>/b" raw
+    integers; default the project's own); None when the RTL's weights are in the bitstream."""
+    wl = meta.get("weight_load") or {}
+    if wl.get("mode") != "load":
+        if weights_file is not None:
+            raise FpgaError(f"{project}/rtl has its weights in the bitstream; regenerate it with "
+                            f"'fpga rtl --weights load' to load other weights")
+        return None
+    from ..beats import weight_image as build
+    path = Path(weights_file) if weights_file is not None else Path(project) / "weights.npz"
+    try:
+        with np.load(path) as z:
+            arrays = {k: z[k] for k in z.files}
+        return build(wl["layers"], arrays, meta["build_id"])
+    except (OSError, KeyError, ValueError) as e:
+        raise FpgaError(f"weights {path}: {e}") from None
+
+
 def stall_budget(meta: dict) -> int:
     """Stall detector of both engines: no frame may take more cycles than this after the
     previous one (or after a reset)."""
@@ -64,14 +84,18 @@ def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, flo
 
 
 def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves: bool = False,
-               progress=print, packed_bytes=None, reset_after: int = 0) -> dict:
+               progress=print, packed_bytes=None, reset_after: int = 0,
+               weights_file=None) -> dict:
     """Run raw-integer frames through the RTL. Returns outputs and cycle measurements.
     ``packed_bytes`` ((N, frame bytes) uint8) replaces our own packing of ``frames``: the
     board driver's bytes go through the RTL exactly as a DMA would send them.
-    ``reset_after``: reset the design after that many frames, then stream the rest."""
+    ``reset_after``: reset the design after that many frames, then stream the rest.
+    An RTL with the weight-load port gets its weights through the port first (runner.weight_image:
+    ``weights_file`` or the project's weights.npz)."""
     project = Path(project)
     graph = Graph.load(project)
     meta = rtl_manifest(project)
+    image = weight_image(project, meta, weights_file)
     build_dir, build_s = build(project, waves, progress)
     in_fmt, out_fmt = graph.input.out_fmt, graph.output.out_fmt
     cfg = {"backpressure": backpressure, "seed": seed, "reset_after": reset_after, "in_width": in_fmt.width,
@@ -86,6 +110,9 @@ def cosimulate(project, frames, backpressure: float = 0.0, seed: int = 1, waves:
             np.save(tmp / "bytes.npy", np.asarray(packed_bytes, dtype=np.uint8))
             env["FPGA_COSIM_BYTES"] = str(tmp / "bytes.npy")
         env["FPGA_COSIM_PROGRESS"] = str(tmp / "progress.txt")
+        if image is not None:
+            np.save(tmp / "weights.npy", image)
+            env["FPGA_COSIM_WEIGHTS"] = str(tmp / "weights.npy")
         t0 = time.time()
         runner = verilator_runner()
         # run in rtl/: the ROMs' $readmemh paths are relative to it

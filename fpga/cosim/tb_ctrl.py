@@ -117,24 +117,19 @@ async def control_and_status(dut):
         log["reads"].append([tag, name, int(v)])
         return int(v)
 
-    send, scores = b.send, b.scores
-
-    def words(frame):
-        return pack_pixels(frame, b.cfg["in_width"])
-
-    frames = b.frames
+    send, scores, words = b.send, b.scores, b.words
     for name in ("map_version", "build_id", "status", "frames_in", "frames_out", "tlast_errs"):
         await read(name, "start")
     await ctrl.write_dword(CTRL_REGS["build_id"], 0x12345678)        # read-only: ignored
     await read("build_id", "after write to RO")
 
-    w0 = words(frames[0])
+    w0 = words(0)
     await send(w0, len(w0) - 1)
     await scores("frame 0")
     for name in ("frames_in", "frames_out", "status"):
         await read(name, "after frame 0")
 
-    w1 = words(frames[1])
+    w1 = words(1)
     await send(w1[:len(w1) // 2], None)                             # cut short, no tlast
     await ClockCycles(clk, 200)
     await read("status", "half frame 1")
@@ -143,13 +138,13 @@ async def control_and_status(dut):
     await ClockCycles(clk, 40)
     await read("status", "after soft reset 1")
 
-    w2 = words(frames[2])
+    w2 = words(2)
     await send(w2, len(w2) - 1)
     await scores("frame 2")
     for name in ("frames_in", "frames_out", "status", "tlast_errs"):
         await read(name, "after frame 2")
 
-    w3 = words(frames[3])
+    w3 = words(3)
     await send(w3[:len(w3) // 2], len(w3) // 2 - 1)                 # early tlast
     await scores("frame 3 short")
     for name in ("status", "tlast_errs", "frames_in", "frames_out"):
@@ -162,7 +157,7 @@ async def control_and_status(dut):
     await ctrl.write_dword(CTRL_REGS["control"], CONTROL_CLEAR_COUNTS)
     await read("frames_in", "after clear")
 
-    w4 = words(frames[4])
+    w4 = words(4)
     await send(w4, len(w4) - 1)
     await scores("frame 4")
     await ClockCycles(clk, 2000)

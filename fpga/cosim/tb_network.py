@@ -2,7 +2,11 @@
 
 Reads frames (raw ints) from $FPGA_COSIM_IN (.npy), streams them back to back through s_axis
 with random valid gaps, receives every frame's scores on m_axis under random ready
-backpressure, and writes the raw outputs and cycle counts to $FPGA_COSIM_OUT (.npz).
+backpressure, and writes the raw outputs and cycle counts to $FPGA_COSIM_OUT (.npz). With
+$FPGA_COSIM_WEIGHTS (a .npy of uint32 words: the RTL has the weight-load port) the image is first
+written through s_axi_ctrl (cocotbext-axi AxiLiteMaster: CONTROL_WEIGHT_LOAD, then every word to
+WLOAD_DATA, beats.CTRL_REGS), STATUS must then show the weights ready, and the design is reset
+once more before the frames (a completed load survives the reset).
 """
 from __future__ import annotations
 
@@ -16,9 +20,27 @@ import numpy as np
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
-from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
+from cocotbext.axi import (AxiLiteBus, AxiLiteMaster, AxiStreamBus, AxiStreamFrame,
+                           AxiStreamSink, AxiStreamSource)
 
-from fpga.beats import pack_frame_bytes, unpack_scores_bytes
+from fpga.beats import (CONTROL_WEIGHT_LOAD, CTRL_REGS, STATUS_WEIGHT_ERR, STATUS_WEIGHTS_READY,
+                        pack_frame_bytes, unpack_scores_bytes)
+
+
+async def load_weights(dut, clk, rst_n, image) -> int:
+    """Write a weight image through s_axi_ctrl; returns STATUS once ready or rejected."""
+    ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_ctrl"), clk, rst_n,
+                         reset_active_level=False)
+    ctrl.write_if.log.setLevel(logging.WARNING)
+    ctrl.read_if.log.setLevel(logging.WARNING)
+    await ctrl.write_dword(CTRL_REGS["control"], CONTROL_WEIGHT_LOAD)
+    for word in image:
+        await ctrl.write_dword(CTRL_REGS["wload_data"], int(word))
+    for _ in range(10000):
+        status = int(await ctrl.read_dword(CTRL_REGS["status"]))
+        if status & (STATUS_WEIGHTS_READY | STATUS_WEIGHT_ERR):
+            return status
+    raise AssertionError("weights neither ready nor rejected after the image")
 
 
 def pauses(probability: float, seed: int):
@@ -53,6 +75,13 @@ async def stream_frames(dut):
     await ClockCycles(clk, 5)
     rst_n.value = 1
     await ClockCycles(clk, 2)
+    if os.environ.get("FPGA_COSIM_WEIGHTS"):
+        status = await load_weights(dut, clk, rst_n, np.load(os.environ["FPGA_COSIM_WEIGHTS"]))
+        assert status & STATUS_WEIGHTS_READY, f"weight image rejected: STATUS {status:#x}"
+        rst_n.value = 0
+        await ClockCycles(clk, 5)
+        rst_n.value = 1
+        await ClockCycles(clk, 2)
     cocotb.start_soon(count())
 
     packed = os.environ.get("FPGA_COSIM_BYTES")  # bytes packed by someone else (the driver)

@@ -1,4 +1,5 @@
-"""What goes to a PYNQ board and where: the .bit/.hwh pair, accel.json, the driver, beats.py."""
+"""What goes to a PYNQ board and where: the .bit/.hwh pair, accel.json, the driver, beats.py,
+and the project's weights.npz when the RTL loads its weights through the weight-load port."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,6 +22,12 @@ def deploy_files(layout) -> list:
         if not f.is_file():
             raise FpgaError(f"missing {f}; run 'fpga build {layout.project} --board "
                             f"{layout.board}' with Vivado first")
+    import json
+    if json.loads(files[2].read_text()).get("weights") == "load":
+        weights = Path(layout.project) / "weights.npz"
+        if not weights.is_file():
+            raise FpgaError(f"missing {weights}: the RTL loads its weights from it")
+        files.append(weights)
     return files
 
 

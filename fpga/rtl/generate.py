@@ -12,17 +12,30 @@ import shutil
 from pathlib import Path
 
 from ..atomic import folder_written_aside
+from .. import beats
 from ..beats import in_tdata_bits
 from ..errors import FpgaError
 from ..graph import Graph, Layer
 from . import blocks, folding
 from .memfiles import write_mac_mems
-from ..beats import CTRL_MAP_VERSION, CTRL_SOFT_CYCLES
+from ..beats import CTRL_ADDR_BITS, CTRL_MAP_VERSION, CTRL_SOFT_CYCLES
 
-CTRL_PORTS = ("awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp",
-              "bvalid", "bready", "araddr", "arvalid", "arready", "rdata", "rresp", "rvalid",
-              "rready")
+# The AXI4-Lite control port (ctrl_regs.v's s_axi_*, the top's s_axi_ctrl_*): name, direction
+# seen from the accelerator, width. The top's port list and the instance are both built from it.
+CTRL_PORTS = (("awaddr", "input", CTRL_ADDR_BITS), ("awvalid", "input", 1),
+              ("awready", "output", 1), ("wdata", "input", 32), ("wstrb", "input", 4),
+              ("wvalid", "input", 1), ("wready", "output", 1), ("bresp", "output", 2),
+              ("bvalid", "output", 1), ("bready", "input", 1),
+              ("araddr", "input", CTRL_ADDR_BITS), ("arvalid", "input", 1),
+              ("arready", "output", 1), ("rdata", "output", 32), ("rresp", "output", 2),
+              ("rvalid", "output", 1), ("rready", "input", 1))
 
+
+def _port_decl(direction: str, width: int, name: str) -> str:
+    rng = f"[{width - 1}:0]" if width > 1 else ""
+    return f"    {direction:<6} wire {rng:<6} {name}"
+
+WEIGHT_MODES = ("bitstream", "load")
 BLOCKS = Path(__file__).with_name("verilog")
 ROUND = {"TRN": 0, "RND": 1, "RND_CONV": 2}
 FIFO_MARGIN = 64  # pixels of slack over the row skew, for the MAC pipelines' latency
@@ -133,15 +146,22 @@ def _clk() -> dict:
 
 
 def generate(graph: Graph, out_dir: Path, top: str, styles: dict | None = None,
-             build_id: int = 0) -> dict:
+             build_id: int = 0, weights: str = "bitstream") -> dict:
     """Write ``top``.v, the used blocks and the .mem files into out_dir; returns rtl.json data.
     ``styles``: {(layer, memory kind): STYLE} from the memory plan (fpga.fit.plan_styles);
-    memories it does not name keep "auto"."""
+    memories it does not name keep "auto". ``weights``: "bitstream" (``$readmemh`` ROMs) or
+    "load" (RAMs filled through the weight-load port, no .mem files; beats.weight_image)."""
+    if weights not in WEIGHT_MODES:
+        raise FpgaError(f"weights must be one of {', '.join(WEIGHT_MODES)}, not {weights!r}")
     styles = styles or {}
+    load = weights == "load"
 
     def style(layer_name: str, what: str, param: str) -> dict:
         st = styles.get((layer_name, what), "auto")
         return {} if st == "auto" else {param: st}
+
+    chain = ["wl0"]                  # the weight-load chain's wires, ctrl_regs first
+    load_layers = []
 
     v = Verilog()
     used = {"axis_in", "axis_out", "skid", "ctrl_regs"}
@@ -210,7 +230,7 @@ def generate(graph: Graph, out_dir: Path, top: str, styles: dict | None = None,
         out = v.s_ports(layer.name, "m")
         in_fmt = graph.in_fmt(layer)
         if layer.kind == "conv":
-            used.update({"mac", "rom", "requant", "fifo", "ram_sdp", "mux_pipe"})
+            used.update({"mac", "rom", "requant", "fifo", "ram_sdp", "mux_pipe", "wload"})
             kh, kw, cin, cout = layer.weights.shape
             stream_in = src(layer)
             if folding.needs_window(layer):
@@ -225,8 +245,15 @@ def generate(graph: Graph, out_dir: Path, top: str, styles: dict | None = None,
                        {**_clk(), **v.s_ports(stream_in), **v.s_ports(win, "m")})
                 stream_in = win
             prefix = name
-            write_mac_mems(layer.weights, layer.bias, layer.fold["pe"], layer.fold["simd"],
-                           layer.w_fmt.width, layer.b_fmt.width, out_dir, prefix)
+            if load:
+                load_layers.append({"name": layer.name, "shape": list(layer.weights.shape),
+                                    "pe": layer.fold["pe"], "simd": layer.fold["simd"],
+                                    "w_bits": layer.w_fmt.width, "b_bits": layer.b_fmt.width})
+            else:
+                write_mac_mems(layer.weights, layer.bias, layer.fold["pe"], layer.fold["simd"],
+                               layer.w_fmt.width, layer.b_fmt.width, out_dir, prefix)
+            wl_in, wl_out = chain[-1], f"wl{len(chain)}"
+            chain.append(wl_out)
             v.inst("mac", f"u_{name}",
                    {"K": kh * kw * cin, "COUT": cout, "IN_W": in_fmt.width,
                     "IN_SIGNED": _b(in_fmt.signed), "W_W": layer.w_fmt.width,
@@ -240,8 +267,11 @@ def generate(graph: Graph, out_dir: Path, top: str, styles: dict | None = None,
                                                     layer.fold["simd"]),
                     "MEM_PREFIX": prefix, **style(layer.name, "weights", "ROM_STYLE"),
                     **style(layer.name, "bias", "BIAS_STYLE"),
-                    **style(layer.name, "fifo", "FIFO_STYLE")},
-                   {**_clk(), **v.s_ports(stream_in), **out},
+                    **style(layer.name, "fifo", "FIFO_STYLE"), **({"LOAD": 1} if load else {})},
+                   {**_clk(), "wl_rst": "rst_hard", "wl_in_start": f"{wl_in}_start",
+                    "wl_in_valid": f"{wl_in}_valid", "wl_in_data": f"{wl_in}_data",
+                    "wl_out_start": f"{wl_out}_start", "wl_out_valid": f"{wl_out}_valid",
+                    "wl_out_data": f"{wl_out}_data", **v.s_ports(stream_in), **out},
                    f"{layer.name}: {kh}x{kw} conv {cin}->{cout}, PE {layer.fold['pe']} x "
                    f"SIMD {layer.fold['simd']}")
             module = "mac"
@@ -315,15 +345,33 @@ def generate(graph: Graph, out_dir: Path, top: str, styles: dict | None = None,
            {**_clk(), **v.s_ports(last.name), "m_axis_tdata": "m_axis_tdata",
             "m_axis_tvalid": "m_axis_tvalid", "m_axis_tready": "m_axis_tready",
             "m_axis_tlast": "m_axis_tlast"}, "AXI4-Stream output: one 32-bit beat per class")
+    payload = sum(beats.mac_load_size(l["shape"], l["pe"], l["simd"], l["w_bits"], l["b_bits"])
+                  for l in load_layers)
     v.inst("ctrl_regs", "u_ctrl", {"BUILD_ID": Literal(f"32'h{build_id:08x}"), "SOFT_CYCLES": CTRL_SOFT_CYCLES,
-                                   "MAP_VERSION": CTRL_MAP_VERSION},
-           {"clk": "ap_clk", "rst": "rst_hard",
-            **{f"s_axi_{p}": f"s_axi_ctrl_{p}" for p in CTRL_PORTS},
+                                   "MAP_VERSION": CTRL_MAP_VERSION,
+                                   **({"LOAD": 1, "WL_WORDS": Literal(f"32'd{payload}"),
+                                       "WL_MAGIC": Literal(f"32'h{beats.WEIGHT_MAGIC:08x}"),
+                                       "WL_DRAIN": len(chain) + 3} if load else {})},
+           {"clk": "ap_clk", "rst": "rst_hard", "weights_ready": "weights_ready",
+            "wl_start": "wl0_start", "wl_valid": "wl0_valid", "wl_data": "wl0_data",
+            **{f"s_axi_{p}": f"s_axi_ctrl_{p}" for p, _, _ in CTRL_PORTS},
             "in_frame": "s_axis_tvalid && s_axis_tready && s_axis_tlast",
             "out_frame": "m_axis_tvalid && m_axis_tready && m_axis_tlast",
             "tlast_err": "tlast_err", "tlast_errs": "tlast_errs", "soft_rst": "soft_rst"},
            "AXI4-Lite control and status (register map: fpga/beats.py CTRL_REGS)")
+    for i, wl in enumerate(chain):
+        unused = "    /* verilator lint_off UNUSEDSIGNAL */\n" if i == len(chain) - 1 else ""
+        v.wires.append(f"{unused}    wire {wl}_start, {wl}_valid;\n    wire [31:0] {wl}_data;"
+                       + ("\n    /* verilator lint_on UNUSEDSIGNAL */" if unused else ""))
+    info["weight_load"] = {"mode": weights, "layers": load_layers, "payload_words": payload,
+                           "image_words": payload + 4 if load else 0}
 
+    ctrl_ports = ",\n".join(_port_decl(d, w, f"s_axi_ctrl_{p}") for p, d, w in CTRL_PORTS)
+    weights_note = (
+        f"// Weights: loaded through the weight-load port (ctrl_regs.v WLOAD_DATA; image format\n"
+        f"// fpga/beats.py weight_image, {payload + 4} words). Until a complete image is in, the\n"
+        f"// datapath is held in reset and s_axis refuses input." if load else
+        "// Weights: $readmemh ROMs, filled by the bitstream.")
     header = f"""// Generated by `fpga rtl` from the IR of {graph.name}. Do not edit: regenerate.
 // Beat format: fpga/beats.py. s_axis: one pixel per beat ({c} x {inp.out_fmt.width} bits, LSB-first,
 // padded to {tdata_bits}), tlast on the last pixel. m_axis: {nclass} beats per frame, one class
@@ -332,6 +380,7 @@ def generate(graph: Graph, out_dir: Path, top: str, styles: dict | None = None,
 // count of such events (saturating); both cleared by reset. axis_in.v: how framing recovers.
 // s_axi_ctrl: AXI4-Lite control/status (ctrl_regs.v; map fpga/beats.py CTRL_REGS): build ID
 // {build_id:#010x}, status, frame counters, tlast error count, soft reset of the datapath.
+{weights_note}
 `default_nettype none
 module {top} (
     input  wire        ap_clk,
@@ -346,31 +395,16 @@ module {top} (
     output wire        m_axis_tlast,
     output wire        tlast_err,
     output wire [15:0] tlast_errs,
-    input  wire [5:0]  s_axi_ctrl_awaddr,
-    input  wire        s_axi_ctrl_awvalid,
-    output wire        s_axi_ctrl_awready,
-    input  wire [31:0] s_axi_ctrl_wdata,
-    input  wire [3:0]  s_axi_ctrl_wstrb,
-    input  wire        s_axi_ctrl_wvalid,
-    output wire        s_axi_ctrl_wready,
-    output wire [1:0]  s_axi_ctrl_bresp,
-    output wire        s_axi_ctrl_bvalid,
-    input  wire        s_axi_ctrl_bready,
-    input  wire [5:0]  s_axi_ctrl_araddr,
-    input  wire        s_axi_ctrl_arvalid,
-    output wire        s_axi_ctrl_arready,
-    output wire [31:0] s_axi_ctrl_rdata,
-    output wire [1:0]  s_axi_ctrl_rresp,
-    output wire        s_axi_ctrl_rvalid,
-    input  wire        s_axi_ctrl_rready
+{ctrl_ports}
 );
     // synchronous, active-high resets, registered: rst_hard from ap_rst_n (the control
-    // registers), rst also during a soft reset (every block of the datapath)
-    wire soft_rst;
+    // registers, the weight-load chain), rst also during a soft reset and while the weights
+    // are not ready (every block of the datapath)
+    wire soft_rst, weights_ready;
     reg rst_hard, rst;
     always @(posedge ap_clk) begin
         rst_hard <= ~ap_rst_n;
-        rst <= ~ap_rst_n | soft_rst;
+        rst <= ~ap_rst_n | soft_rst | ~weights_ready;
     end
 """
     text = header + "\n".join(v.wires) + "\n\n" + "\n\n".join(v.body) + "\nendmodule\n`default_nettype wire\n"
@@ -382,9 +416,12 @@ module {top} (
 
 
 def write_rtl(project, force: bool = False, lane_budget: int | None = None,
-              clock_mhz: float | None = None) -> dict:
+              clock_mhz: float | None = None, weights: str = "bitstream") -> dict:
     """Generate PROJECT/rtl atomically. Returns the rtl.json content. ``clock_mhz``: the target
-    clock (default: the board's, 'fpga boards')."""
+    clock (default: the board's, 'fpga boards'). ``weights``: "bitstream" ($readmemh ROMs) or
+    "load" (the weight-load port; see generate)."""
+    if weights not in WEIGHT_MODES:
+        raise FpgaError(f"--weights must be one of {', '.join(WEIGHT_MODES)}, not {weights!r}")
     from ..boards import get_board
     project = Path(project)
     out = project / "rtl"
@@ -399,11 +436,11 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
             raise FpgaError(f"layer {layer.name}: {why}")
     ii = folding.choose_folding(graph, budget)
     from ..fit import estimate, estimated_fifos, plan_styles
-    plan = estimate(graph, board, estimated_fifos(graph))["memory_plan"]
+    plan = estimate(graph, board, estimated_fifos(graph), weights=weights)["memory_plan"]
     top = f"{ident(manifest.get('hls_top', graph.name))}_rtl"
     with folder_written_aside(out) as tmp:
-        build_id = model_build_id(project)
-        info = generate(graph, tmp, top, plan_styles(plan), build_id)
+        build_id = model_build_id(project, graph if weights == "load" else None)
+        info = generate(graph, tmp, top, plan_styles(plan), build_id, weights)
         lanes = folding.mac_lanes(graph)
         meta = {"top": top, "board": board.name, "lane_budget": budget, "model_ii_cycles": ii,
                 "mac_lanes": lanes, "macs_per_frame": graph.macs,
@@ -413,17 +450,25 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
                 "clock_source": "target" + ("" if clock_mhz else f" of {board.name}"),
                 "files": sorted(p.name for p in tmp.glob("*.v")),
                 "mem_files": sorted(p.name for p in tmp.glob("*.mem")), **info,
-                "memory_plan": plan, "build_id": build_id}
+                "memory_plan": plan, "build_id": build_id, "weights": weights}
         (tmp / "rtl.json").write_text(json.dumps(meta, indent=1) + "\n")
     return meta
 
 
-def model_build_id(project) -> int:
-    """32-bit build ID of the model: the first bytes of a SHA-256 of the IR and its integer
-    weights (what the RTL computes), read back from the control registers by the driver."""
+def model_build_id(project, load_graph: Graph | None = None) -> int:
+    """32-bit build ID, read back from the control registers by the driver: the first bytes of
+    a SHA-256 of the IR and its integer weights (what the RTL computes). With the weight-load
+    port (``load_graph``: the folded graph) the weights are not part of the hardware: the hash
+    covers the IR and each conv's folding instead, so any weight set of the same shapes and
+    formats loads into it (the weight image carries the ID)."""
     import hashlib
     import numpy as np
     h = hashlib.sha256((Path(project) / "ir.json").read_bytes())
+    if load_graph is not None:
+        folds = [[l.name, l.fold["pe"], l.fold["simd"]] for l in load_graph.layers
+                 if l.kind == "conv"]
+        h.update(b"weights=load" + json.dumps(folds).encode())
+        return int.from_bytes(h.digest()[:4], "big")
     with np.load(Path(project) / "weights.npz") as w:
         for k in sorted(w.files):
             h.update(k.encode() + np.ascontiguousarray(w[k]).tobytes())

@@ -1,6 +1,7 @@
 """Write the ``$readmemh`` files of the ``mac`` block (fpga/rtl/verilog/mac.v).
 
-Layout (one word per line, hex, word 0 first, two's complement fields):
+Layout (one word per line, hex, word 0 first, two's complement fields; the words come from
+fpga/beats.py ``mac_weight_words`` / ``mac_bias_words``, which the weight-load image uses too):
 
 * weight bank ``p`` (one per PE), file ``<prefix>_w<ppp>.mem`` (``ppp`` = 3-digit decimal PE
   index), ``NF*SF`` words of ``SIMD*w_bits`` bits, ``NF = cout/pe``, ``SF = K/simd``,
@@ -17,47 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-
-def _check_range(values: np.ndarray, bits: int, what: str) -> None:
-    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    if values.size and (values.min() < lo or values.max() > hi):
-        raise ValueError(f"{what} outside signed {bits}-bit range [{lo}, {hi}]")
+from ..beats import mac_bias_words, mac_weight_words
 
 
 def _word_lines(words: list[int], bits: int) -> str:
     digits = max(1, (bits + 3) // 4)
     return "".join(f"{w:0{digits}x}\n" for w in words)
-
-
-def _pack(fields, bits: int) -> int:
-    mask = (1 << bits) - 1
-    word = 0
-    for i, v in enumerate(fields):
-        word |= (int(v) & mask) << (i * bits)
-    return word
-
-
-def weight_bank_words(weights_kkcc: np.ndarray, pe: int, simd: int, w_bits: int) -> list[list[int]]:
-    """The words of each PE bank (list per PE), as packed ints."""
-    w = np.asarray(weights_kkcc, dtype=np.int64)
-    if w.ndim != 4:
-        raise ValueError(f"weights must be (kh, kw, cin, cout), got shape {w.shape}")
-    kh, kw, cin, cout = w.shape
-    k = kh * kw * cin
-    if cout % pe or k % simd:
-        raise ValueError(f"folding pe={pe}, simd={simd} must divide cout={cout}, K={k}")
-    _check_range(w, w_bits, "weight")
-    w2 = w.reshape(k, cout)  # row index k = (ky*kw + kx)*cin + c
-    nf, sf = cout // pe, k // simd
-    banks = []
-    for p in range(pe):
-        words = []
-        for f in range(nf):
-            o = f * pe + p
-            for c in range(sf):
-                words.append(_pack(w2[c * simd:(c + 1) * simd, o], w_bits))
-        banks.append(words)
-    return banks
 
 
 def write_weight_banks(weights_kkcc: np.ndarray, pe: int, simd: int, w_bits: int,
@@ -66,19 +32,11 @@ def write_weight_banks(weights_kkcc: np.ndarray, pe: int, simd: int, w_bits: int
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for p, words in enumerate(weight_bank_words(weights_kkcc, pe, simd, w_bits)):
+    for p, words in enumerate(mac_weight_words(weights_kkcc, pe, simd, w_bits)):
         path = out_dir / f"{prefix}_w{p:03d}.mem"
         path.write_text(_word_lines(words, simd * w_bits))
         paths.append(path)
     return paths
-
-
-def bias_words(bias: np.ndarray, pe: int, b_bits: int) -> list[int]:
-    b = np.asarray(bias, dtype=np.int64).ravel()
-    if b.size % pe:
-        raise ValueError(f"pe={pe} must divide cout={b.size}")
-    _check_range(b, b_bits, "bias")
-    return [_pack(b[f * pe:(f + 1) * pe], b_bits) for f in range(b.size // pe)]
 
 
 def write_bias_bank(bias: np.ndarray, pe: int, b_bits: int, out_dir, prefix: str) -> Path:
@@ -86,7 +44,7 @@ def write_bias_bank(bias: np.ndarray, pe: int, b_bits: int, out_dir, prefix: str
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{prefix}_b.mem"
-    path.write_text(_word_lines(bias_words(bias, pe, b_bits), pe * b_bits))
+    path.write_text(_word_lines(mac_bias_words(bias, pe, b_bits), pe * b_bits))
     return path
 
 

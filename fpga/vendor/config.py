@@ -45,6 +45,7 @@ class BuildConfig:
     plan_bram36: float | None = None
     plan_uram: int | None = None
     build_id: int | None = None     # rtl.json "build_id": the control registers' model hash
+    weight_load: dict | None = None  # rtl.json "weight_load" when the weights use the load port
     jobs: int = 2
     vivado_version: str = VIVADO_VERSION
 
@@ -178,6 +179,8 @@ def from_project(project, board: Board, source: str, graph=None, top: str | None
             cfg.plan_bram36, cfg.plan_uram = float(plan["bram36"]), int(plan["uram"])
         if isinstance(meta.get("build_id"), int):
             cfg.build_id = meta["build_id"]
+        if (meta.get("weight_load") or {}).get("mode") == "load":
+            cfg.weight_load = meta["weight_load"]
     return cfg
 
 

@@ -8,7 +8,11 @@ from harness import rtl_sources
 
 LINT = {
     "ram_sdp": [{}, {"DEPTH": 1}, {"STYLE": '"block"'}, {"STYLE": '"distributed"'}],
-    "rom": [{}, {"DEPTH": 1}, {"STYLE": '"block"'}, {"STYLE": '"logic"'}],
+    "rom": [{}, {"DEPTH": 1}, {"STYLE": '"block"'}, {"STYLE": '"logic"'}, {"WRITABLE": 1},
+            {"WRITABLE": 1, "DEPTH": 1, "STYLE": '"ultra"'}],
+    "wload": [{}, {"PE": 4, "NF": 3, "STEPS": 6, "BWORD": 96, "WWORD": 72, "NFW": 2, "AW": 3},
+              {"PE": 2, "NF": 1, "STEPS": 1, "BWORD": 40, "WWORD": 8}],
+    "ctrl_regs": [{}, {"LOAD": 1, "WL_WORDS": "32'd100", "WL_DRAIN": 3}],
     "fifo": [{}, {"DEPTH": 1}, {"DEPTH": 5, "WIDTH": 1}],
     "requant": [{}, {"SHIFT": 1, "ROUND": 2, "RELU": 1}, {"SHIFT": -3, "OUT_W": 20, "SAT": 0},
                 {"SHIFT": 20, "OUT_W": 1, "OUT_SIGNED": 0}],
@@ -18,7 +22,9 @@ LINT = {
                {"RAM_STYLE": '"block"'}],
     "mac": [{}, {"PE": 2, "SIMD": 3, "COUT": 4, "IN_SIGNED": 1, "SHIFT": 3, "ROUND": 2},
             {"PE": 4, "SIMD": 9, "SHIFT": -2, "BIAS_SHIFT": 3}, {"K": 1, "COUT": 1},
-            {"K": 72, "COUT": 8, "PE": 2, "SIMD": 36, "OUT_FIFO": 3}, {"K": 64, "SIMD": 1}],
+            {"K": 72, "COUT": 8, "PE": 2, "SIMD": 36, "OUT_FIFO": 3}, {"K": 64, "SIMD": 1},
+            {"LOAD": 1}, {"LOAD": 1, "K": 1, "COUT": 1},
+            {"LOAD": 1, "PE": 4, "SIMD": 9, "COUT": 8, "K": 18, "B_W": 24}],
     "maxpool": [{}, {"PH": 3, "PW": 3, "IN_SIGNED": 1, "C": 3}, {"C": 4, "LANES": 1, "OUT_FIFO": 3},
                 {"C": 6, "LANES": 2, "PH": 3, "PW": 3, "H": 9, "W": 11},
                 {"H": 1, "W": 1, "PH": 1, "PW": 1, "SH": 1, "SW": 1}],

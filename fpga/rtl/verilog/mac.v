@@ -44,6 +44,10 @@
 // passes fpga/rtl/blocks.py mac_out_fifo(K, COUT, PE, SIMD); latency from a window's first
 // step to m_tvalid: blocks.mac_latency(K, COUT, PE, SIMD) (NF*SF + D + T + 7).
 // rst is registered once (rst_q) and used inside.
+// LOAD = 1 (`fpga rtl --weights load`): the bias and weight memories have no init file; they
+// are RAMs (ROM_STYLE/BIAS_STYLE as ram_style) filled by this mac's wload.v stage of the
+// weight-load chain (wl_in_* from ctrl_regs.v or the previous mac, wl_out_* to the next),
+// reset by wl_rst (ap_rst_n) only. LOAD = 0: the chain passes straight through, unused.
 `default_nettype none
 module mac #(
     parameter integer K          = 9,
@@ -67,10 +71,20 @@ module mac #(
     parameter         MEM_PREFIX = "mac",
     parameter         ROM_STYLE  = "auto",  // weight banks: "auto", "block", "distributed", "logic"
     parameter         BIAS_STYLE = "auto",  // bias ROM: as ROM_STYLE (rom.v)
-    parameter         FIFO_STYLE = "auto"   // output FIFO: see ram_sdp.v
+    parameter         FIFO_STYLE = "auto",  // output FIFO: see ram_sdp.v
+    parameter integer LOAD       = 0        // 1: memories filled through the weight-load chain
 ) (
     input  wire                    clk,
     input  wire                    rst,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire                    wl_rst,     // LOAD only: the chain's reset (ap_rst_n)
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire                    wl_in_start,
+    input  wire                    wl_in_valid,
+    input  wire [31:0]             wl_in_data,
+    output wire                    wl_out_start,
+    output wire                    wl_out_valid,
+    output wire [31:0]             wl_out_data,
     input  wire [K*IN_W-1:0]       s_tdata,
     input  wire                    s_tvalid,
     output wire                    s_tready,
@@ -188,9 +202,40 @@ module mac #(
     end
     wire            done_q  = done_d[DQ-1];            // with the requantised group
 
+    // ------------------------------------------------------------------ weight load
+    wire              lb_we;
+    wire [NFW-1:0]    lb_addr;
+    wire [PE*B_W-1:0] lb_data;
+    wire [PE-1:0]     lw_we;
+    wire [AW-1:0]     lw_addr;
+    wire [WWORD-1:0]  lw_data;
+    generate
+        if (LOAD != 0) begin : g_load
+            wload #(.PE(PE), .NF(NF), .STEPS(STEPS), .BWORD(PE*B_W), .WWORD(WWORD), .NFW(NFW),
+                    .AW(AW)) u_wload (
+                .clk(clk), .rst(wl_rst), .in_start(wl_in_start), .in_valid(wl_in_valid),
+                .in_data(wl_in_data), .out_start(wl_out_start), .out_valid(wl_out_valid),
+                .out_data(wl_out_data), .b_we(lb_we), .b_addr(lb_addr), .b_data(lb_data),
+                .w_we(lw_we), .w_addr(lw_addr), .w_data(lw_data)
+            );
+        end else begin : g_noload
+            assign wl_out_start = wl_in_start;
+            assign wl_out_valid = wl_in_valid;
+            assign wl_out_data = wl_in_data;
+            assign lb_we = 1'b0;
+            assign lb_addr = {NFW{1'b0}};
+            assign lb_data = {PE*B_W{1'b0}};
+            assign lw_we = {PE{1'b0}};
+            assign lw_addr = {AW{1'b0}};
+            assign lw_data = {WWORD{1'b0}};
+        end
+    endgenerate
+
     wire [PE*B_W-1:0] bias;                            // DS cycles after issue
-    rom #(.WIDTH(PE*B_W), .DEPTH(NF), .FILE({MEM_PREFIX, "_b.mem"}), .STYLE(BIAS_STYLE)) u_bias (
-        .clk(clk), .en(1'b1), .addr(nf_b), .data(bias)
+    rom #(.WIDTH(PE*B_W), .DEPTH(NF), .FILE({MEM_PREFIX, "_b.mem"}), .STYLE(BIAS_STYLE),
+          .WRITABLE(LOAD)) u_bias (
+        .clk(clk), .en(1'b1), .addr(nf_b), .data(bias), .we(lb_we), .waddr(lb_addr),
+        .wdata(lb_data)
     );
 
     // ------------------------------------------------------------------ input chunk
@@ -228,8 +273,9 @@ module mac #(
             wire [WWORD-1:0] w2;                       // 2 cycles after issue
             wire [WWORD-1:0] wd;                       // D cycles after issue
             rom #(.WIDTH(WWORD), .DEPTH(STEPS), .FILE({MEM_PREFIX, "_w", D2, D1, D0, ".mem"}),
-                 .STYLE(ROM_STYLE))
-                u_w (.clk(clk), .en(1'b1), .addr(addr), .data(w2));
+                 .STYLE(ROM_STYLE), .WRITABLE(LOAD))
+                u_w (.clk(clk), .en(1'b1), .addr(addr), .data(w2), .we(lw_we[p]),
+                     .waddr(lw_addr), .wdata(lw_data));
             if (D > 3) begin : g_wdly
                 reg [(D-2)*WWORD-1:0] sh;
                 always @(posedge clk) sh <= {sh[(D-3)*WWORD-1:0], w2};
