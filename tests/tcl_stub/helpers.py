@@ -3,6 +3,7 @@ a runner for generated Tcl under the vendor-command stub (a check of the script,
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,13 @@ from fpga.graph import Graph, Layer
 
 STUB_DIR = Path(__file__).resolve().parent
 TCLSH = shutil.which("tclsh") or "/usr/bin/tclsh"
+# The command options and IP user parameters the stub accepts, with their AMD sources; stub.tcl
+# reads it itself (STUB_REFERENCE=FILE points it at another copy).
+REFERENCE = STUB_DIR / "amd_reference.json"
+
+
+def load_reference(path: Path = REFERENCE) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 IN_SHAPE = (4, 5, 3)
 IN_FMT = Fmt(8, 0, signed=False)
@@ -60,10 +68,15 @@ def make_project(root: Path, name="fakenet", hls=True, rtl=True, manifest=True,
     return p
 
 
-def run_stub(tool: str, script: Path, log: Path, *tclargs, check=True):
-    """Source ``script`` under tclsh with the stub for ``tool``; returns (calls, proc)."""
+def run_stub(tool: str, script: Path, log: Path, *tclargs, check=True, reference=None):
+    """Source ``script`` under tclsh with the stub for ``tool``; returns (calls, proc).
+    ``reference``: another amd_reference.json for the stub to read (default: the one beside it)."""
+    env = None
+    if reference is not None:
+        env = dict(os.environ, STUB_REFERENCE=str(reference))
     proc = subprocess.run([TCLSH, str(STUB_DIR / "run.tcl"), tool, str(log), str(script),
-                           *map(str, tclargs)], capture_output=True, text=True, timeout=60)
+                           *map(str, tclargs)], capture_output=True, text=True, timeout=60,
+                          env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"{script.name} failed under the stub:\n{proc.stdout}\n"
                              f"{proc.stderr}")

@@ -1,40 +1,37 @@
 # A stand-in for the Vivado / Vitis HLS Tcl commands the generated scripts use, for plain tclsh.
 #
 # THIS CHECKS THE SCRIPTS, IT DOES NOT BUILD ANYTHING. Each vendor command is a proc that:
-#   - accepts only the options that command has in the vendor's Tcl reference (UG835 for
-#     Vivado, UG1399 for Vitis HLS), with the right number of values, else errors;
+#   - accepts only the options that command has in tests/tcl_stub/amd_reference.json (taken from
+#     the AMD references: UG835 for Vivado, UG1399 for Vitis HLS; see that file for the source of
+#     every name), with the right number of values, else errors;
 #   - records the call as one JSON line {"cmd": ..., "args": [...], "ret": ...} in the log;
 #   - returns a plausible handle, and keeps just enough state to catch real mistakes: a cell
-#     made from an IP that is not in the catalog, a pin that does not exist on that IP, a file
-#     added that is not on disk, a run read before it was launched.
+#     made from an IP that is not in the catalog (the IPs of amd_reference.json), a CONFIG.* name
+#     that is not a user parameter of that IP in amd_reference.json, a pin that does not exist
+#     on that IP, a file added that is not on disk, a run read before it was launched.
 # Files the real tools would write (IP component.xml, .hwh, .bit, .xsa, reports) are written as
 # small placeholders so the scripts' own file handling runs too.
 #
 # Use: tclsh run.tcl TOOL LOG SCRIPT ?ARG ...?   (TOOL: vivado or vitis_hls)
+# STUB_REFERENCE=FILE reads another reference file instead of amd_reference.json next to this one.
 
 namespace eval ::stub {
     variable tool [expr {[info exists ::stub_tool] ? $::stub_tool : "vivado"}]
     variable log ""
     variable specs [dict create]
     variable handlers [dict create]
+    variable ref_file [expr {[info exists ::env(STUB_REFERENCE)] ? $::env(STUB_REFERENCE) :
+        [file join [file dirname [file normalize [info script]]] amd_reference.json]}]
+    variable ref [dict create]
     # state
     variable cwd_prj ""
     variable project ""
     variable project_dir ""
     variable props [dict create]
     variable files [list]
-    variable catalog [list \
-        xilinx.com:ip:processing_system7:5.5 \
-        xilinx.com:ip:zynq_ultra_ps_e:3.5 \
-        xilinx.com:ip:axi_dma:7.1 \
-        xilinx.com:ip:smartconnect:1.0 \
-        xilinx.com:ip:proc_sys_reset:5.0 \
-        xilinx.com:ip:clk_wiz:6.0 \
-        xilinx.com:ip:xlconstant:1.1 \
-        xilinx.com:ip:xlconcat:2.1]
-    # STUB_CATALOG="vlnv ..." replaces the Xilinx catalog (e.g. to mimic another release);
+    variable catalog [list]
+    # STUB_CATALOG="vlnv ..." replaces the catalog (e.g. to mimic another release);
     # STUB_NO_BOARD_FILES=1 makes get_board_parts find nothing.
-    if {[info exists ::env(STUB_CATALOG)]} { set catalog $::env(STUB_CATALOG) }
     variable board_files [expr {![info exists ::env(STUB_NO_BOARD_FILES)]}]
     variable repo_ips [list]
     variable bd ""
@@ -66,14 +63,127 @@ proc ::stub::record {cmd arglist ret} {
     close $fh
 }
 
+# ---- the reference (amd_reference.json) --------------------------------------------------------
+# A small JSON reader (objects, arrays, strings, numbers, true/false/null) for the reference file:
+# objects become dicts, arrays lists, null "".
+proc ::stub::json_parse {text} {
+    set i 0
+    set v [json_value $text i]
+    json_ws $text i
+    if {$i < [string length $text]} { error "stub: $::stub::ref_file: trailing data at offset $i" }
+    return $v
+}
+proc ::stub::json_ws {text iv} {
+    upvar 1 $iv i
+    if {[regexp -start $i {\A[ \t\r\n]+} $text m]} { incr i [string length $m] }
+}
+proc ::stub::json_value {text iv} {
+    upvar 1 $iv i
+    json_ws $text i
+    set c [string index $text $i]
+    switch -- $c {
+        "\{" {
+            incr i
+            set out [dict create]
+            json_ws $text i
+            if {[string index $text $i] eq "\}"} { incr i; return $out }
+            while 1 {
+                json_ws $text i
+                set k [json_value $text i]
+                json_ws $text i
+                if {[string index $text $i] ne ":"} { error "stub: $::stub::ref_file: ':' expected at offset $i" }
+                incr i
+                dict set out $k [json_value $text i]
+                json_ws $text i
+                set c [string index $text $i]
+                incr i
+                if {$c eq "\}"} { return $out }
+                if {$c ne ","} { error "stub: $::stub::ref_file: ',' or '\}' expected at offset $i" }
+            }
+        }
+        "\[" {
+            incr i
+            set out [list]
+            json_ws $text i
+            if {[string index $text $i] eq "\]"} { incr i; return $out }
+            while 1 {
+                lappend out [json_value $text i]
+                json_ws $text i
+                set c [string index $text $i]
+                incr i
+                if {$c eq "\]"} { return $out }
+                if {$c ne ","} { error "stub: $::stub::ref_file: ',' or '\]' expected at offset $i" }
+            }
+        }
+        "\"" {
+            if {![regexp -start $i {\A"((?:[^"\\]|\\.)*)"} $text m body]} {
+                error "stub: $::stub::ref_file: bad string at offset $i"
+            }
+            incr i [string length $m]
+            return [subst -nocommands -novariables $body]
+        }
+        default {
+            if {[regexp -start $i {\A(?:true|false|null|-?[0-9][0-9.eE+-]*)} $text m]} {
+                incr i [string length $m]
+                return [string map {true 1 false 0 null {}} $m]
+            }
+            error "stub: $::stub::ref_file: unexpected '$c' at offset $i"
+        }
+    }
+}
+proc ::stub::load_reference {} {
+    variable ref_file
+    variable ref
+    variable catalog
+    set fh [open $ref_file]
+    fconfigure $fh -encoding utf-8
+    set ref [json_parse [read $fh]]
+    close $fh
+    set catalog [dict keys [dict get $ref ips]]
+    if {[info exists ::env(STUB_CATALOG)]} { set catalog $::env(STUB_CATALOG) }
+}
+::stub::load_reference
+# The allowed CONFIG.* names of an IP: by vendor:library:name, so another version of the same IP
+# (STUB_CATALOG) is checked against the same list. Returns -1 for an IP the reference does not
+# describe (our accelerator), whose parameters are not checked.
+proc ::stub::ip_config_names {vlnv} {
+    set vln [join [lrange [split $vlnv :] 0 2] :]
+    dict for {v info} [dict get $::stub::ref ips] {
+        if {[join [lrange [split $v :] 0 2] :] eq $vln} { return [dict keys [dict get $info config]] }
+    }
+    return -1
+}
+proc ::stub::check_config {cmd obj name} {
+    variable cells
+    set cell [string trimleft $obj /]
+    if {![string match CONFIG.* $name] || ![dict exists $cells $cell]} { return }
+    set vlnv [dict get $cells $cell vlnv]
+    set allowed [ip_config_names $vlnv]
+    if {$allowed eq "-1"} { return }
+    if {[lsearch -exact $allowed [string range $name 7 end]] < 0} {
+        error "stub: $cmd: $name is not a user parameter of IP $vlnv (cell /$cell) in amd_reference.json"
+    }
+}
+
 # ---- command definitions ---------------------------------------------------------------------
-# spec: dict option -> number of values (0 or 1); handler: body run with $opts (dict) $pos (list)
-proc ::stub::def {tools name spec {body {return ""}}} {
+# The options of NAME (option -> number of values, 0 or 1) are its "options" and "extra_options"
+# in the reference for the current tool; handler: body run with $opts (dict) $pos (list).
+proc ::stub::def {tools name {body {return ""}}} {
     variable tool
     if {[lsearch -exact $tools $tool] < 0} { return }
     variable specs
     variable handlers
-    dict set specs $name [dict merge {-quiet 0 -verbose 0} $spec]
+    variable ref
+    if {![dict exists $ref commands $tool $name]} {
+        error "stub: $name: not a $tool command in $::stub::ref_file"
+    }
+    set spec [dict get $ref commands $tool $name options]
+    if {[dict exists $ref commands $tool $name extra_options]} {
+        dict for {opt info} [dict get $ref commands $tool $name extra_options] {
+            dict set spec $opt [dict get $info values]
+        }
+    }
+    dict set specs $name $spec
     dict set handlers $name [list {opts pos} $body ::stub]
     set ns [namespace qualifiers ::$name]
     if {$ns ne "" && $ns ne "::"} { namespace eval $ns {} }
@@ -100,7 +210,7 @@ proc ::stub::call {name arglist} {
                 dict set opts $a 1
             }
         } elseif {[regexp {^-[A-Za-z_]} $a]} {
-            error "stub: $name: unknown option '$a' (not in the $::stub::tool reference)"
+            error "stub: $name: unknown option '$a' (not in the $::stub::tool reference, amd_reference.json)"
         } else {
             lappend pos $a
         }
@@ -259,21 +369,21 @@ proc ::stub::check_pins {name handles} {
 }
 
 # ---- common to both tools ---------------------------------------------------------------------
-::stub::def {vivado vitis_hls} version {-short 0} { return 2023.2 }
+::stub::def vivado version { return 2023.2 }
 
 # ---- Vitis HLS --------------------------------------------------------------------------------
-::stub::def vitis_hls open_project {-reset 0 -upgrade 0} {
+::stub::def vitis_hls open_project {
     if {[llength $pos] != 1} { error "stub: open_project: needs one project name" }
     dict set ::stub::hls prj [file normalize [lindex $pos 0]]
     file mkdir [dict get $::stub::hls prj]
     return [lindex $pos 0]
 }
-::stub::def vitis_hls set_top {} {
+::stub::def vitis_hls set_top {
     if {[llength $pos] != 1} { error "stub: set_top: needs one name" }
     dict set ::stub::hls top [lindex $pos 0]
     return ""
 }
-::stub::def vitis_hls add_files {-cflags 1 -csimflags 1 -tb 0 -blackbox 1} {
+::stub::def vitis_hls add_files {
     if {![dict exists $::stub::hls prj]} { error "stub: add_files: no project open" }
     foreach f $pos {
         if {![file exists $f]} { error "stub: add_files: no such file $f" }
@@ -281,7 +391,7 @@ proc ::stub::check_pins {name handles} {
     }
     return ""
 }
-::stub::def vitis_hls open_solution {-reset 0 -flow_target 1} {
+::stub::def vitis_hls open_solution {
     if {[llength $pos] != 1} { error "stub: open_solution: needs one name" }
     if {[dict exists $opts -flow_target] &&
         [lsearch -exact {vivado vitis} [dict get $opts -flow_target]] < 0} {
@@ -290,17 +400,17 @@ proc ::stub::check_pins {name handles} {
     dict set ::stub::hls sol [lindex $pos 0]
     return [lindex $pos 0]
 }
-::stub::def vitis_hls set_part {-tool 1} {
+::stub::def vitis_hls set_part {
     dict set ::stub::hls part [lindex $pos 0]
     return ""
 }
-::stub::def vitis_hls create_clock {-period 1 -name 1} {
+::stub::def vitis_hls create_clock {
     if {![string is double -strict [dict get $opts -period]]} {
         error "stub: create_clock: bad -period"
     }
     return ""
 }
-::stub::def vitis_hls csynth_design {-dump_cfg 0 -dump_post_cfg 0 -synthesis_check 0} {
+::stub::def vitis_hls csynth_design {
     foreach k {prj sol top part files} {
         if {![dict exists $::stub::hls $k]} { error "stub: csynth_design before $k was set" }
     }
@@ -310,9 +420,7 @@ proc ::stub::check_pins {name handles} {
     dict set ::stub::hls synthesised 1
     return ""
 }
-::stub::def vitis_hls export_design {-format 1 -vendor 1 -library 1 -ipname 1 -version 1
-                                     -description 1 -display_name 1 -taxonomy 1 -rtl 1
-                                     -output 1 -flow 1 -ip_xdc_file 1 -ip_xdc_ooc_file 1} {
+::stub::def vitis_hls export_design {
     if {![dict exists $::stub::hls synthesised]} { error "stub: export_design before csynth" }
     if {[dict get $opts -format] ni {ip_catalog xo syn_dcp sysgen}} {
         error "stub: export_design: bad -format"
@@ -322,10 +430,10 @@ proc ::stub::check_pins {name handles} {
     ::stub::touch [file join [dict get $h prj] [dict get $h sol] impl ip component.xml] "vlnv=$v\n"
     return ""
 }
-::stub::def vitis_hls close_project {} { return "" }
+::stub::def vitis_hls close_project { return "" }
 
 # ---- Vivado: project, files, IP catalog -------------------------------------------------------
-::stub::def vivado create_project {-part 1 -force 0 -in_memory 0 -ip 0 -rtl_kernel 0} {
+::stub::def vivado create_project {
     if {[llength $pos] != 2} { error "stub: create_project: needs NAME DIR" }
     if {![dict exists $opts -part]} { error "stub: create_project: no -part" }
     set dir [file normalize [lindex $pos 1]]
@@ -343,22 +451,21 @@ proc ::stub::check_pins {name handles} {
     dict set ::stub::props project part [dict get $opts -part]
     return [lindex $pos 0]
 }
-::stub::def vivado close_project {-delete 0} {
+::stub::def vivado close_project {
     ::stub::need_project close_project
     set ::stub::project ""
     return ""
 }
-::stub::def vivado current_project {} { ::stub::need_project current_project; return project }
-::stub::def vivado current_fileset {-constrset 0 -simset 0} { return sources_1 }
-::stub::def vivado get_board_parts {-latest_file_version 0 -latest_hw_revision 0 -filter 1
-                                    -regexp 0 -nocase 0 -of_objects 1} {
+::stub::def vivado current_project { ::stub::need_project current_project; return project }
+::stub::def vivado current_fileset { return sources_1 }
+::stub::def vivado get_board_parts {
     # Board files count as installed for every board part asked for (unless STUB_NO_BOARD_FILES).
     if {!$::stub::board_files} { return "" }
     set p [lindex $pos 0]
     if {[string first * $p] >= 0} { return [string map {* 9.9} $p] }
     return $p
 }
-::stub::def vivado set_property {-dict 1} {
+::stub::def vivado set_property {
     if {[dict exists $opts -dict]} {
         set kv [dict get $opts -dict]
         set objs $pos
@@ -371,6 +478,7 @@ proc ::stub::check_pins {name handles} {
     if {[llength $objs] == 0 || [lindex $objs 0] eq ""} { error "stub: set_property: no object" }
     foreach obj $objs {
         foreach {k v} $kv {
+            ::stub::check_config set_property $obj $k
             dict set ::stub::props $obj $k $v
             if {[dict exists $::stub::cells [string trimleft $obj /]]} {
                 dict set ::stub::cells [string trimleft $obj /] cfg $k $v
@@ -379,9 +487,10 @@ proc ::stub::check_pins {name handles} {
     }
     return ""
 }
-::stub::def vivado get_property {-min 0 -max 0 -object 1} {
+::stub::def vivado get_property {
     set name [lindex $pos 0]
     set obj [lindex $pos 1]
+    ::stub::check_config get_property $obj $name
     if {[string match run:* $obj]} {
         set run [string range $obj 4 end]
         if {[lsearch -exact $::stub::runs_launched $run] < 0} {
@@ -421,8 +530,7 @@ proc ::stub::check_pins {name handles} {
     }
     return [::stub::prop $obj $name]
 }
-::stub::def vivado add_files {-fileset 1 -norecurse 0 -scan_for_includes 0 -copy_to 1
-                              -force 0 -of_objects 1} {
+::stub::def vivado add_files {
     ::stub::need_project add_files
     set n 0
     foreach group $pos {
@@ -435,8 +543,7 @@ proc ::stub::check_pins {name handles} {
     if {$n == 0} { error "stub: add_files: no files" }
     return ""
 }
-::stub::def vivado get_files {-compile_order 1 -used_in 1 -references 0 -all 0
-                              -of_objects 1 -regexp 0 -nocase 0 -filter 1} {
+::stub::def vivado get_files {
     set out [list]
     foreach f $::stub::files {
         foreach p $pos {
@@ -445,16 +552,13 @@ proc ::stub::check_pins {name handles} {
     }
     return $out
 }
-::stub::def vivado update_compile_order {-fileset 1} { return "" }
-::stub::def vivado update_ip_catalog {-rebuild 0 -scan_changes 0 -add_ip 1 -repo_path 1
-                                      -delete_ip 1 -disable_ip 1 -enable_ip 1 -update_module_ref 0
-                                      -create_index 0} {
+::stub::def vivado update_compile_order { return "" }
+::stub::def vivado update_ip_catalog {
     ::stub::need_project update_ip_catalog
     foreach dir [::stub::prop project ip_repo_paths] { ::stub::scan_repo $dir }
     return ""
 }
-::stub::def vivado get_ipdefs {-all 0 -regexp 0 -nocase 0 -filter 1 -of_objects 1
-                               -name 0 -vlnv 0} {
+::stub::def vivado get_ipdefs {
     set out [list]
     foreach v [concat $::stub::catalog $::stub::repo_ips] {
         foreach p $pos { if {[string match $p $v]} { lappend out $v } }
@@ -463,9 +567,7 @@ proc ::stub::check_pins {name handles} {
 }
 
 # ---- Vivado: IP packager ----------------------------------------------------------------------
-::stub::def vivado ipx::package_project {-root_dir 1 -vendor 1 -library 1 -taxonomy 1
-                                         -import_files 0 -set_current 1 -force 0
-                                         -generated_files 0 -module 1 -force_update_compile_order 0} {
+::stub::def vivado ipx::package_project {
     ::stub::need_project ipx::package_project
     foreach k {-root_dir -vendor -library} {
         if {![dict exists $opts $k]} { error "stub: ipx::package_project: no $k" }
@@ -484,22 +586,22 @@ proc ::stub::check_pins {name handles} {
     dict set ::stub::props $::stub::core version 1.0
     return ""
 }
-::stub::def vivado ipx::current_core {} {
+::stub::def vivado ipx::current_core {
     if {$::stub::core eq ""} { error "stub: ipx::current_core: no core" }
     return $::stub::core
 }
-::stub::def vivado ipx::infer_bus_interfaces {} {
+::stub::def vivado ipx::infer_bus_interfaces {
     if {[llength $pos] != 2} { error "stub: ipx::infer_bus_interfaces: needs BUSDEF CORE" }
     return ""
 }
-::stub::def vivado ipx::associate_bus_interfaces {-busif 1 -clock 1 -reset 1 -remove 0} {
+::stub::def vivado ipx::associate_bus_interfaces {
     if {![dict exists $opts -busif]} { error "stub: ipx::associate_bus_interfaces: no -busif" }
     return ""
 }
-::stub::def vivado ipx::create_xgui_files {} { return "" }
-::stub::def vivado ipx::update_checksums {} { return "" }
-::stub::def vivado ipx::check_integrity {-kernel 0 -xrt 0 -quiet 0} { return "" }
-::stub::def vivado ipx::save_core {} {
+::stub::def vivado ipx::create_xgui_files { return "" }
+::stub::def vivado ipx::update_checksums { return "" }
+::stub::def vivado ipx::check_integrity { return "" }
+::stub::def vivado ipx::save_core {
     set c [lindex $pos 0]
     if {![string match core:* $c]} { error "stub: ipx::save_core: not a core: $c" }
     set v "[::stub::prop $c vendor]:[::stub::prop $c library]:[::stub::prop $c name]:[::stub::prop $c version]"
@@ -508,7 +610,7 @@ proc ::stub::check_pins {name handles} {
 }
 
 # ---- Vivado: block design ---------------------------------------------------------------------
-::stub::def vivado create_bd_design {-dir 1 -cell 1 -mode 1 -bdsource 1 -boundary_from_container 1} {
+::stub::def vivado create_bd_design {
     ::stub::need_project create_bd_design
     set name [lindex $pos 0]
     set ::stub::bd $name
@@ -516,7 +618,7 @@ proc ::stub::check_pins {name handles} {
         $name $name.bd]
     return $name
 }
-::stub::def vivado create_bd_cell {-type 1 -vlnv 1 -reference 1} {
+::stub::def vivado create_bd_cell {
     if {$::stub::bd eq ""} { error "stub: create_bd_cell: no block design" }
     set name [lindex $pos 0]
     if {[dict get $opts -type] eq "ip"} {
@@ -529,21 +631,19 @@ proc ::stub::check_pins {name handles} {
     dict set ::stub::cells $name [dict create vlnv $v cfg [dict create]]
     return /$name
 }
-::stub::def vivado get_bd_cells {-hierarchical 0 -filter 1 -of_objects 1 -regexp 0 -nocase 0
-                                 -include_ports 0} {
+::stub::def vivado get_bd_cells {
     set out [list]
     dict for {c info} $::stub::cells {
         foreach p $pos { if {[string match [string trimleft $p /] $c]} { lappend out /$c } }
     }
     return $out
 }
-::stub::def vivado get_bd_pins {-hierarchical 0 -filter 1 -of_objects 1 -regexp 0 -nocase 0} {
+::stub::def vivado get_bd_pins {
     set out [list]
     foreach p $pos { set out [concat $out [::stub::find_pins $p pin]] }
     return $out
 }
-::stub::def vivado get_bd_intf_pins {-hierarchical 0 -filter 1 -of_objects 1 -regexp 0
-                                     -nocase 0} {
+::stub::def vivado get_bd_intf_pins {
     if {[dict exists $opts -of_objects]} {
         set out [list]
         set filter [expr {[dict exists $opts -filter] ? [dict get $opts -filter] : ""}]
@@ -564,7 +664,7 @@ proc ::stub::check_pins {name handles} {
     foreach p $pos { set out [concat $out [::stub::find_pins $p intf]] }
     return $out
 }
-::stub::def vivado apply_bd_automation {-rule 1 -dict 1 -config 1 -opts 1} {
+::stub::def vivado apply_bd_automation {
     if {![dict exists $opts -rule]} { error "stub: apply_bd_automation: no -rule" }
     if {[llength $pos] == 0 || [lindex $pos 0] eq ""} { error "stub: apply_bd_automation: no object" }
     if {[dict exists $opts -config] && [llength [dict get $opts -config]] % 2} {
@@ -572,31 +672,28 @@ proc ::stub::check_pins {name handles} {
     }
     return ""
 }
-::stub::def vivado connect_bd_intf_net {-boundary_type 1 -intf_net 1} {
+::stub::def vivado connect_bd_intf_net {
     if {[llength $pos] != 2} { error "stub: connect_bd_intf_net: needs exactly two pins: $pos" }
     ::stub::check_pins connect_bd_intf_net $pos
     return ""
 }
-::stub::def vivado connect_bd_net {-net 1 -boundary_type 1} {
+::stub::def vivado connect_bd_net {
     ::stub::check_pins connect_bd_net $pos
     return ""
 }
-::stub::def vivado assign_bd_address {-target_address_space 1 -offset 1 -range 1
-                                      -external 0 -dict 1 -import_from_file 1
-                                      -export_to_file 1 -export_gui_to_file 1 -force 0} { return "" }
-::stub::def vivado validate_bd_design {-force 0 -design 1} {
+::stub::def vivado assign_bd_address { return "" }
+::stub::def vivado validate_bd_design {
     if {$::stub::bd eq ""} { error "stub: validate_bd_design: no block design" }
     return ""
 }
-::stub::def vivado save_bd_design {} { return "" }
-::stub::def vivado generate_target {-force 0} {
+::stub::def vivado save_bd_design { return "" }
+::stub::def vivado generate_target {
     if {[llength $pos] < 2} { error "stub: generate_target: needs NAME OBJECTS" }
     set bd $::stub::bd
     ::stub::touch [file join [::stub::gen_dir] sources_1 bd $bd hw_handoff $bd.hwh]
     return ""
 }
-::stub::def vivado make_wrapper {-files 1 -top 0 -testbench 0 -inst_template 0 -fileset 1
-                                 -import 0 -force 0} {
+::stub::def vivado make_wrapper {
     if {[dict get $opts -files] eq ""} { error "stub: make_wrapper: no -files" }
     set bd $::stub::bd
     set w [file join [::stub::gen_dir] sources_1 bd $bd hdl ${bd}_wrapper.v]
@@ -605,7 +702,7 @@ proc ::stub::check_pins {name handles} {
 }
 
 # ---- Vivado: runs and results -----------------------------------------------------------------
-::stub::def vivado get_runs {-filter 1 -regexp 0 -nocase 0 -of_objects 1} {
+::stub::def vivado get_runs {
     ::stub::need_project get_runs
     set out [list]
     foreach r {synth_1 impl_1} {
@@ -613,9 +710,7 @@ proc ::stub::check_pins {name handles} {
     }
     return $out
 }
-::stub::def vivado launch_runs {-jobs 1 -to_step 1 -next_step 0 -force 0 -scripts_only 0
-                                -lsf 1 -host 1 -remote_cmd 1 -email_to 1 -pre_launch_script 1
-                                -post_launch_script 1 -dir 1} {
+::stub::def vivado launch_runs {
     ::stub::need_project launch_runs
     foreach r $pos {
         set r [string map {run: {}} $r]
@@ -633,12 +728,11 @@ proc ::stub::check_pins {name handles} {
     }
     return ""
 }
-::stub::def vivado wait_on_runs {-timeout 1 -exit_condition 1} { return "" }
+::stub::def vivado wait_on_runs { return "" }
 # Message rules: STUB_MISSING_MEM=FILE makes synthesis report that it could not open FILE (as
 # Vivado does when out-of-context synthesis cannot resolve a $readmemh path): a CRITICAL WARNING
 # that leaves the run complete, unless a set_msg_config rule made it an ERROR (run then fails).
-::stub::def vivado set_msg_config {-id 1 -string 1 -severity 1 -new_severity 1 -suppress 0
-                                   -limit 1 -count 0 -reset 0 -ruleid 1 -source 1} {
+::stub::def vivado set_msg_config {
     lappend ::stub::msg_rules $opts
     return ""
 }
@@ -664,8 +758,7 @@ proc ::stub::synth_messages {} {
 }
 # The synthesised accelerator's memory cells: STUB_RAMB36 / STUB_RAMB18 / STUB_URAM, else what
 # the script's memory plan says (plan_bram36, plan_uram), so that a clean build checks clean.
-::stub::def vivado get_cells {-hierarchical 0 -filter 1 -of_objects 1 -regexp 0 -nocase 0
-                              -match_style 1 -include_replicated_objects 0} {
+::stub::def vivado get_cells {
     if {![dict exists $opts -filter] ||
         ![regexp {REF_NAME =~ (RAMB36|RAMB18|URAM288)} [dict get $opts -filter] -> kind]} {
         return [list]
@@ -682,36 +775,34 @@ proc ::stub::synth_messages {} {
     for {set i 0} {$i < $n} {incr i} { lappend out "system_i/accel/inst/mem_$i/${kind}_cell" }
     return $out
 }
-::stub::def vivado close_design {} { return "" }
-::stub::def vivado open_run {-name 1 -pr_config 1} {
+::stub::def vivado close_design { return "" }
+::stub::def vivado open_run {
     set r [string map {run: {}} [lindex $pos 0]]
     if {[lsearch -exact $::stub::runs_launched $r] < 0} { error "stub: open_run $r: not run" }
     return $r
 }
-::stub::def vivado write_hw_platform {-fixed 0 -include_bit 0 -force 0 -file 1 -hw 0
-                                      -hw_emu 0 -include_sim_content 0 -minimal 0} {
+::stub::def vivado write_hw_platform {
     set f [expr {[dict exists $opts -file] ? [dict get $opts -file] : [lindex $pos 0]}]
     ::stub::touch $f
     return $f
 }
-::stub::def vivado report_utilization {-file 1 -append 0 -hierarchical 0 -return_string 0} {
+::stub::def vivado report_utilization {
     ::stub::touch [dict get $opts -file]
     return ""
 }
-::stub::def vivado report_timing_summary {-file 1 -append 0 -delay_type 1 -max_paths 1
-                                          -return_string 0 -report_unconstrained 0} {
+::stub::def vivado report_timing_summary {
     ::stub::touch [dict get $opts -file]
     return ""
 }
 
 # ---- Vivado: hardware manager -----------------------------------------------------------------
-::stub::def vivado open_hw_manager {-xvc_url 1} { dict set ::stub::props hw open 1; return "" }
-::stub::def vivado connect_hw_server {-url 1 -allow_non_jtag 0 -cs_url 1 -password 1} {
+::stub::def vivado open_hw_manager { dict set ::stub::props hw open 1; return "" }
+::stub::def vivado connect_hw_server {
     if {![dict exists $::stub::props hw open]} { error "stub: connect_hw_server: no hw manager" }
     return [dict get $opts -url]
 }
-::stub::def vivado open_hw_target {-jtag_mode 1 -xvc_url 1} { return target0 }
-::stub::def vivado get_hw_devices {-of_objects 1 -filter 1 -regexp 0 -nocase 0} {
+::stub::def vivado open_hw_target { return target0 }
+::stub::def vivado get_hw_devices {
     if {[llength $pos] == 0} { return $::stub::hw_devices }
     set out [list]
     foreach d $::stub::hw_devices {
@@ -719,15 +810,14 @@ proc ::stub::synth_messages {} {
     }
     return $out
 }
-::stub::def vivado current_hw_device {} { return [lindex $pos 0] }
-::stub::def vivado refresh_hw_device {-update_hw_probes 1 -disable_done_check 0} { return "" }
-::stub::def vivado program_hw_devices {-skip_program_keys 0 -skip_program_rsa_key 0
-                                       -disable_eos_check 0 -skip_reset 0} {
+::stub::def vivado current_hw_device { return [lindex $pos 0] }
+::stub::def vivado refresh_hw_device { return "" }
+::stub::def vivado program_hw_devices {
     if {![file exists [::stub::prop [lindex $pos 0] PROGRAM.FILE]]} {
         error "stub: program_hw_devices: PROGRAM.FILE does not exist"
     }
     return ""
 }
-::stub::def vivado close_hw_target {} { return "" }
-::stub::def vivado disconnect_hw_server {} { return "" }
-::stub::def vivado close_hw_manager {} { return "" }
+::stub::def vivado close_hw_target { return "" }
+::stub::def vivado disconnect_hw_server { return "" }
+::stub::def vivado close_hw_manager { return "" }
