@@ -567,6 +567,8 @@ def _other_boards(graph: Graph, current: Board, boards: dict,
             if b.name == current.name:
                 continue
             for mode in weights:
+                if mode == "load" and not b.uram and "bitstream" in weights:
+                    continue                 # without URAM the load port frees no memory
                 ok, lanes = _board_fits(graph, b, mode)
                 if ok:
                     fit.append((b.name, None if lanes == b.dsp else lanes, mode))

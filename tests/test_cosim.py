@@ -84,6 +84,7 @@ def test_default_model_cosim_with_backpressure(default_rtl, capsys, tmp_path):
     assert np.array_equal(np.load(tmp_path / "y.npy"), run(g, x))
 
 
+@pytest.mark.slow   # make test-slow (time: make test stays under 20 min)
 def test_bypass64_cosim_bit_exact(bypass64_rtl, capsys):
     code, r = cosim_json(capsys, bypass64_rtl, "--frames", 3, "--backpressure", 0.3)
     assert code == 0 and r["mismatches"] == 0 and r["outputs_compared"] == 30

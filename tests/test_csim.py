@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from fpga.cli import main
 
@@ -25,6 +26,7 @@ def test_default_model_csim_bit_exact(default_project, capsys, tmp_path):
     assert r["qkeras_exact"]
 
 
+@pytest.mark.slow   # make test-slow (time: make test stays under 20 min)
 def test_bypass64_csim_bit_exact_on_user_inputs(bypass64_project, capsys, tmp_path):
     x = np.random.default_rng(9).integers(0, 256, (100, 64, 64, 3)).astype(np.uint8)
     np.save(tmp_path / "x.npy", x)

@@ -139,6 +139,7 @@ def _reference(project, x, quick=True):
     return run(Graph.load(project), x)
 
 
+@pytest.mark.slow   # make test-slow (time: make test stays under 20 min)
 def test_shrinking_saves_a_reduced_case_and_replay(tmp_path, monkeypatch, capsys):
     seed = _broken_spec_seed()
     original = fuzz.draw_spec(seed, 0)

@@ -109,6 +109,7 @@ def test_fast_engine_runs_each_weight_set_exactly(load_project):
     assert np.array_equal(rb["outputs"], want_b)
 
 
+@pytest.mark.slow   # make test-slow (time: make test stays under 20 min)
 def test_cocotb_engine_loads_through_the_port(load_project):
     project, g, b, b_file = load_project
     x = np.random.default_rng(4).integers(0, 1 << g.input.out_fmt.width,
