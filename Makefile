@@ -13,9 +13,9 @@ PYTEST  := $(VENV)/bin/pytest -p no:cacheprovider
 demo: $(STAMP)            ## the main job on the shipped default model (FPGA_DEMO_SYNTH=0 skips Yosys)
 	FPGA_DEMO_SYNTH=$(FPGA_DEMO_SYNTH) $(PY) -m fpga.demo
 
-test: $(STAMP)            ## the fast suite (what CI runs)
+test: $(STAMP)            ## the fast suite (what CI runs), on both cores (tests/conftest.py)
 	-bash tests/setup_sshd.sh
-	$(PYTEST) -q
+	$(PYTEST) -q -n 2
 
 test-slow: $(STAMP)       ## full-size SqueezeNet and long co-simulations
 	$(PYTEST) -q -m slow

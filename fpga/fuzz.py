@@ -58,6 +58,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import FpgaError
+
 STAGES = ("qkeras", "csim", "rtl")
 KERNELS = (1, 2, 3, 5, 7)
 POOLS = ((3, 2), (2, 2), (2, 1), (3, 3))   # (pool, stride)
@@ -873,6 +875,74 @@ def replay(case_dir, work_root: Path, quick=True) -> dict:
 
 
 # --------------------------------------------------------------------------- workers and summary
+
+def tool_digest() -> str:
+    """SHA-256 (16 hex digits) of the fpga package's own sources: what a journal's nets ran on."""
+    import hashlib
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".v", ".cpp", ".h", ".json", ".tcl"):
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class Journal:
+    """fpga fuzz --journal: one JSON line per finished net after a header line (seed, frames,
+    tool digest), and a line per run (nets run, wall seconds), so that a stopped run can go on
+    where it left off."""
+
+    def __init__(self, path, seed: int, frames: int):
+        self.path = Path(path)
+        self.header = {"journal": "fpga fuzz", "seed": seed, "frames": frames,
+                       "tool": tool_digest()}
+        self.lines = []
+        if self.path.exists() and self.path.stat().st_size:
+            rows = []
+            texts = self.path.read_text().splitlines()
+            for n, text in enumerate(texts, 1):
+                if not text.strip():
+                    continue
+                try:
+                    rows.append(json.loads(text))
+                except json.JSONDecodeError:
+                    if n != len(texts):
+                        raise FpgaError(f"{self.path}:{n}: not a JSON line")
+                    # a line cut off when the run was killed: dropped (that net runs again)
+                    self.path.write_text("".join(json.dumps(r, sort_keys=True) + "\n"
+                                                 for r in rows))
+            head = rows[0] if rows else {}
+            if head.get("journal") != "fpga fuzz":
+                raise FpgaError(f"{self.path} is not a fuzz journal")
+            for k in ("seed", "frames", "tool"):
+                if head.get(k) != self.header[k]:
+                    raise FpgaError(f"{self.path} was started with {k} {head.get(k)}, this run has "
+                                    f"{self.header[k]}: use a new journal file")
+            self.lines = rows[1:]
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._append(self.header)
+
+    def _append(self, row: dict):
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps(row, sort_keys=True) + "\n")
+
+    def results(self, nets: int) -> dict:
+        """{net index: result} of the finished nets below ``nets``."""
+        return {r["net"]: r for r in self.lines if "net" in r and r["net"] < nets}
+
+    def runs(self) -> list:
+        return [r["run"] for r in self.lines if "run" in r]
+
+    def add(self, result: dict):
+        self.lines.append(result)
+        self._append(result)
+
+    def add_run(self, nets: int, wall: float, jobs: int):
+        row = {"run": {"nets": nets, "wall_s": round(wall, 1), "jobs": jobs}}
+        self.lines.append(row)
+        self._append(row)
+
 
 def _worker_init(log_dir: str):
     """A worker process: everything it prints goes to its log; TF is imported once."""

@@ -43,6 +43,37 @@ def make_project(tmp: Path, model_path: Path, name: str, **kw) -> Path:
     return out
 
 
+# make test runs on both cores (pytest-xdist, -n 2): whole files go to a worker (module and
+# session fixtures are built once per worker), test_timing.py with test_synth.py (both run Yosys
+# on the default model's blocks, shared through the block cache only within one worker), and the
+# longest files start first so that neither worker is left with a long one at the end.
+SAME_WORKER = {"tests/test_timing.py": "tests/test_synth.py"}
+LONG_FIRST = ("tests/test_synth.py", "tests/test_timing.py", "tests/test_fuzz.py",
+              "tests/test_ctrl_regs.py", "tests/test_cosim.py", "tests/test_weight_load.py",
+              "tests/test_fast_engine.py", "tests/test_hls_axis.py", "tests/test_csim.py",
+              "tests/test_overlap_pool.py", "tests/test_fit.py")
+
+
+def _file(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {f: i for i, f in enumerate(LONG_FIRST)}
+    items.sort(key=lambda it: rank.get(_file(it.nodeid), len(rank)))   # stable: files stay whole
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return SAME_WORKER.get(_file(nodeid), _file(nodeid))
+
+    config.option.loadscopereorder = False     # keep LONG_FIRST's order
+    return ByFile(config, log)
+
+
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("fpga")
@@ -64,3 +95,4 @@ def bypass64_model(workdir):
 @pytest.fixture(scope="session")
 def bypass64_project(workdir, bypass64_model):
     return make_project(workdir, bypass64_model, "v11_bypass_64")
+

@@ -207,3 +207,46 @@ def test_rtl_rejects_a_pool_the_rtl_cannot_build(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pool <= 2 x stride" in err[0], err
     assert not (project / "rtl").exists()
+
+
+def test_journal_goes_on_where_a_stopped_run_left_off(tmp_path, monkeypatch, capsys):
+    """--journal: finished nets are recorded; a second run re-runs none of them (a line cut off
+    by a kill is dropped and its net runs again), the summary covers all; another seed is
+    refused. The pipeline is replaced by a fake here: only the bookkeeping is under test."""
+    ran = []
+
+    def fake_net(task):
+        i = task["index"]
+        ran.append(i)
+        spec = fuzz.draw_spec(task["seed"], i)
+        n = task["frames"] * spec.classes
+        stages = {s: {"compared": n, "mismatches": 0} for s in fuzz.STAGES}
+        return {"net": i, "summary": spec.summary(), "seconds": 1.0, "cpu_s": 1.0,
+                "outcome": {"stages": stages, "seconds": {"convert": 0.5}}}
+
+    monkeypatch.setattr(fuzz, "fuzz_net", fake_net)
+    monkeypatch.chdir(tmp_path)
+    journal = tmp_path / "j.jsonl"
+    args = ["fuzz", "--frames", "2", "--seed", "5", "--jobs", "1", "--journal", str(journal),
+            "--json"]
+    assert main([*args[:1], "--nets", "3", *args[1:]]) == 0
+    capsys.readouterr()
+    assert ran == [0, 1, 2]
+    lines = journal.read_text().splitlines()
+    assert json.loads(lines[0])["seed"] == 5 and len(lines) == 1 + 3 + 1   # header, nets, run
+    journal.write_text("\n".join(lines[:3]) + '\n{"net": 2, "summ')      # killed while writing
+    ran.clear()
+    assert main([*args[:1], "--nets", "5", *args[1:]]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert ran == [2, 3, 4]
+    assert r["nets"] == 5 and r["outputs_compared"] == r["expected_outputs"]
+    assert [d["net"] for d in r["nets_detail"]] == [0, 1, 2, 3, 4]
+    assert r["journal"]["resumed_nets"] == 2 and len(r["journal"]["runs"]) == 1
+    ran.clear()
+    assert main([*args[:1], "--nets", "5", *args[1:]]) == 0              # all done: none run
+    r = json.loads(capsys.readouterr().out)
+    assert ran == [] and r["journal"]["resumed_nets"] == 5 and len(r["journal"]["runs"]) == 2
+    other = [a if a != "5" else "6" for a in args]
+    assert main([*other[:1], "--nets", "5", *other[1:]]) == 2
+    err = capsys.readouterr().err
+    assert "seed" in err and "Traceback" not in err

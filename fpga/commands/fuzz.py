@@ -35,6 +35,11 @@ def add_arguments(p):
                         f"default: work in a temporary folder, cases in ./{DEFAULT_CASES}")
     p.add_argument("--replay", metavar="CASE_DIR",
                    help="rebuild a saved failure case and re-run its comparisons on its inputs")
+    p.add_argument("--journal", metavar="FILE",
+                   help="record each finished net in FILE (JSON lines); run again with the same "
+                        "FILE to go on where a stopped run left off: nets already in it are not "
+                        "re-run and the summary covers all of them. Refused when the seed, "
+                        "frames or the tool's sources differ from the run that started it")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -84,28 +89,41 @@ def run(args) -> int:
         work_root = Path(tempfile.mkdtemp(prefix="fpga-fuzz-"))
         case_root = Path(DEFAULT_CASES).resolve()
     specs = [fuzz.draw_spec(args.seed, i) for i in range(args.nets)]
+    journal = fuzz.Journal(args.journal, args.seed, args.frames) if args.journal else None
+    done = journal.results(args.nets) if journal else {}
     tasks = [{"index": i, "seed": args.seed, "frames": args.frames, "work_root": str(work_root),
               "case_root": str(case_root), "keep": bool(args.keep), "quick": True}
-             for i in range(args.nets)]
-    jobs = min(args.jobs, args.nets)
+             for i in range(args.nets) if i not in done]
+    jobs = max(1, min(args.jobs, len(tasks)))
     if jobs == 1:
         _prepare_in_process(work_root / "fuzz.log")
     import threading
     tqdm.set_lock(threading.RLock())   # no multiprocessing lock: nothing for spawn to leak
-    bar = tqdm(total=args.nets, desc="fuzz", unit="net", file=sys.stderr, dynamic_ncols=True)
-    failed = []
+    bar = tqdm(total=args.nets, initial=len(done), desc="fuzz", unit="net", file=sys.stderr,
+               dynamic_ncols=True)
+    failed = [n for n, r in done.items() if r.get("failure")]
 
     def on_result(r):
+        if journal:
+            journal.add(r)
         if r.get("failure"):
             failed.append(r["net"])
         bar.update(1)
         bar.set_postfix(failed=len(failed), refresh=True)
 
     try:
-        results = fuzz.run_many(tasks, jobs, work_root, on_result)
+        results = fuzz.run_many(tasks, jobs, work_root, on_result) if tasks else []
     finally:
         bar.close()
-    result = _summary(args, specs, results, time.time() - t0)
+    wall = time.time() - t0
+    if journal:
+        journal.add_run(len(tasks), wall, args.jobs)
+    results = sorted([*done.values(), *results], key=lambda r: r["net"])
+    result = _summary(args, specs, results, wall)
+    if journal:
+        result["journal"] = {"file": str(journal.path), "resumed_nets": len(done),
+                             "runs": journal.runs(), "wall_s_all_runs":
+                                 round(sum(r["wall_s"] for r in journal.runs()), 1)}
     if not args.keep:
         if result["failures"]:   # the logs of a failing run go with its cases
             logs = case_root / "logs"

@@ -93,6 +93,32 @@ class Bench:
         self.outputs.append([tag, unpack_scores_bytes(bytes(out.tdata), self.cfg["out_width"],
                                                       self.cfg["out_signed"]).tolist()])
 
+    def driver(self):
+        """The board driver's Controller on this bench's AXI4-Lite master: its blocking
+        read/write (what pynq's DefaultIP gives it) bridged into the simulation. Call its
+        methods from the test with ``await bridge(fn)(...)``."""
+        from fpga.driver.pynq_driver import Controller
+        ctrl = self.ctrl
+
+        class Regs:
+            read = staticmethod(resume(ctrl.read_dword))
+
+            @staticmethod
+            @resume
+            async def write(offset, value):
+                await ctrl.write_dword(offset, value)
+
+        return Controller(Regs())
+
+
+def outcome(fn, *args):
+    """"ok", or the message of the ValueError the driver raised (run it through bridge)."""
+    try:
+        fn(*args)
+        return "ok"
+    except ValueError as e:
+        return str(e)
+
 
 def save(key, value):
     path = os.environ["FPGA_COSIM_OUT"]
@@ -169,30 +195,12 @@ async def control_and_status(dut):
 
 @cocotb.test()
 async def driver_recovery(dut):
-    from fpga.driver.pynq_driver import Controller
     b = Bench(dut)
     await b.reset()
-
-    class Regs:            # what pynq's DefaultIP gives the driver: blocking read/write
-        read = staticmethod(resume(b.ctrl.read_dword))
-
-        @staticmethod
-        @resume
-        async def write(offset, value):
-            await b.ctrl.write_dword(offset, value)
-
-    drv = Controller(Regs())
+    drv = b.driver()
     log = {"outputs": b.outputs}
-
-    def check_build(build_id):
-        try:
-            drv.check_build(build_id)
-            return "ok"
-        except ValueError as e:
-            return str(e)
-
-    log["build_right"] = await bridge(check_build)(b.cfg["build_id"])
-    log["build_wrong"] = await bridge(check_build)(b.cfg["build_id"] ^ 1)
+    log["build_right"] = await bridge(outcome)(drv.check_build, b.cfg["build_id"])
+    log["build_wrong"] = await bridge(outcome)(drv.check_build, b.cfg["build_id"] ^ 1)
     before = await bridge(drv.status)()
     w = b.words(0)
     await b.send(w, len(w) - 1)

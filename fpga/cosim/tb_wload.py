@@ -20,16 +20,15 @@ from __future__ import annotations
 import numpy as np
 
 import cocotb
-from cocotb.task import bridge, resume
+from cocotb.task import bridge
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from fpga.beats import CONTROL_SOFT_RESET, CONTROL_WEIGHT_LOAD, CTRL_REGS
-from fpga.cosim.tb_ctrl import Bench, save
+from fpga.cosim.tb_ctrl import Bench, outcome, save
 
 
 @cocotb.test()
 async def weight_load_protocol(dut):
-    from fpga.driver.pynq_driver import Controller
     b = Bench(dut)
     await b.reset()
     ctrl, clk = b.ctrl, b.clk
@@ -82,25 +81,10 @@ async def weight_load_protocol(dut):
         await refused(tag, 100)
     log["counts"]["wload_count cut short"] = int(await ctrl.read_dword(CTRL_REGS["wload_count"]))
 
-    class Regs:            # what pynq's DefaultIP gives the driver: blocking read/write
-        read = staticmethod(resume(ctrl.read_dword))
+    drv = b.driver()
 
-        @staticmethod
-        @resume
-        async def write(offset, value):
-            await ctrl.write_dword(offset, value)
-
-    drv = Controller(Regs())
-
-    def load(image):
-        try:
-            drv.load_weights(image)
-            return "ok"
-        except ValueError as e:
-            return str(e)
-
-    log["driver"]["short image"] = await bridge(load)(image_a[:-1])
-    log["driver"]["image A"] = await bridge(load)(image_a)
+    log["driver"]["short image"] = await bridge(outcome)(drv.load_weights, image_a[:-1])
+    log["driver"]["image A"] = await bridge(outcome)(drv.load_weights, image_a)
     await status("after A")
     log["counts"]["wload_count A"] = int(await ctrl.read_dword(CTRL_REGS["wload_count"]))
     await frame(0, "A frame 0")
@@ -111,7 +95,7 @@ async def weight_load_protocol(dut):
     await ClockCycles(clk, 40)
     await status("A after soft reset")
     await frame(2, "A frame 2")
-    log["driver"]["image B"] = await bridge(load)(image_b)
+    log["driver"]["image B"] = await bridge(outcome)(drv.load_weights, image_b)
     await status("after B")
     await frame(3, "B frame 3")
     await frame(0, "B frame 0")
