@@ -15,7 +15,7 @@ demo: $(STAMP)            ## the main job on the shipped default model (FPGA_DEM
 
 test: $(STAMP)            ## the fast suite (what CI runs), on both cores (tests/conftest.py)
 	-bash tests/setup_sshd.sh
-	$(PYTEST) -q -n 2
+	$(PYTEST) -q -n 2 --durations=25
 
 test-slow: $(STAMP)       ## full-size SqueezeNet and long co-simulations
 	$(PYTEST) -q -m slow

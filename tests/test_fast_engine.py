@@ -106,7 +106,7 @@ def test_cli_fast_engine(default_rtl, capsys):
     r = json.loads(capsys.readouterr().out)
     assert code == 0 and r["engine"] == "fast" and r["mismatches"] == 0 and r["outputs_compared"] == 40
     # the speed itself is measured by make bench (docs/BENCHMARKS.md), not asserted here
-    assert r["sim_cycles_per_s"] > 0 and r["sim_wall_s"] > 0
+    assert r["sim_cycles_per_s"] > 0
     assert main(["cosim", str(default_rtl), "--engine", "fast", "--waves"]) == 2
     assert "cocotb" in capsys.readouterr().err
 
