@@ -67,8 +67,9 @@ from pathlib import Path
 from .boards import Board, get_board, load_boards
 from .errors import FpgaError
 from .graph import Graph, Layer
-from .rtl.folding import (channel_lanes, choose_folding, gap_divider_stages, layer_cycles,
-                          mac_lanes, model_ii, pool_out_fifo, set_serial_lanes, window_len)
+from .rtl.folding import (channel_lanes, choose_folding, fold_for_ii, gap_divider_stages,
+                          layer_cycles, mac_lanes, model_ii, pool_out_fifo, set_serial_lanes,
+                          window_len)
 from .rtl import blocks
 from .rtl.blocks import mac_out_fifo
 
@@ -89,6 +90,7 @@ LUTRAM_ALWAYS_DEPTH = 64        # RAMs this shallow always go to LUTRAM (Yosys)
 LUTRAM_MAX_DEPTH = 128
 LUTRAM_LUTS_PER_BRAM18 = 64
 LUT_UTIL_WARN = 0.8
+RESOURCE_NAMES = {"bram36": "BRAM36", "uram": "URAM", "dsp": "DSPs", "lut": "LUTs", "ff": "FFs"}
 
 # ---------------------------------------------------------------------------- LUT/FF model
 # Logic besides the memories (whose LUT/FF cost place_memory adds): the per-block formulas live
@@ -164,6 +166,16 @@ def _mem(layer, what, depth, width, count=1, rom=False, note=""):
             "count": int(count), "rom": rom, "note": note}
 
 
+def weight_mems(layer: Layer, pe: int, simd: int, rom: bool) -> list:
+    """The weight banks (one per PE, a SIMD-wide word per step) and the bias memory of a conv
+    folded to (pe, simd)."""
+    nf, sf = layer.out_shape[2] // pe, window_len(layer) // simd
+    wb, bb = _bits(layer.w_fmt), _bits(layer.b_fmt)
+    return [_mem(layer.name, "weights", nf * sf, simd * wb, count=pe, rom=rom,
+                 note=f"{pe} PE bank(s)"),
+            _mem(layer.name, "bias", nf, pe * bb, rom=rom)]
+
+
 def _window_parts(name, h, w, c, bits, kh, kw, sh):
     """Line buffers and logic of one window.v instance."""
     lb = kh + sh
@@ -186,11 +198,7 @@ def layer_parts(graph: Graph, layer: Layer, family: str = "xc7",
         k = window_len(layer)
         in_bits = _bits(graph.in_fmt(layer))
         wb, bb, ob = _bits(layer.w_fmt), _bits(layer.b_fmt), _bits(layer.out_fmt)
-        nf, sf = cout // pe, k // simd
-        steps = nf * sf
-        mems.append(_mem(name, "weights", steps, simd * wb, count=pe, rom=rom,
-                         note=f"{pe} PE bank(s)"))
-        mems.append(_mem(name, "bias", nf, pe * bb, rom=rom))
+        mems += weight_mems(layer, pe, simd, rom)
         if not rom:
             l, f = blocks.wload_logic(pe, pe * bb, simd * wb)
             lut += l
@@ -553,6 +561,47 @@ def _board_fits(graph: Graph, board: Board, weights: str = "bitstream"):
         return True, board.dsp
     found = best_lanes(graph, board, weights=weights)
     return (True, found[0]) if found else (False, None)
+
+
+def fold_for_fps(graph: Graph, board: Board, fps: float, clock_mhz: float,
+                 weights: str = "bitstream") -> dict:
+    """'fpga rtl --target-fps': the cheapest folding that reaches ``fps`` frames/s at
+    ``clock_mhz`` (II <= clock / fps): fewest MAC lanes (DSPs) per conv, then fewest block RAM
+    for its weights, and it must fit ``board`` by the estimate. Sets the folds and returns
+    {"reached": bool, "target_ii", "ii", "why"}; when the target cannot be met, ``why`` says
+    what stops it and the folds are those of the best reachable design (the largest lane
+    budget that fits: best_lanes), whose II and frames/s the result gives as well."""
+    if not fps > 0:
+        raise FpgaError(f"--target-fps must be > 0, got {fps:g}")
+    target_ii = int(clock_mhz * 1e6 // fps)
+    fam, rom = board.family, weights != "load"
+
+    def bram(layer, pe, simd):
+        return sum(place_memory(m["depth"], m["width"], m["rom"], fam)["halves"] * m["count"]
+                   for m in weight_mems(layer, pe, simd, rom))
+
+    ii, floor = fold_for_ii(graph, max(target_ii, 1), bram)
+    res = {"target_fps": fps, "clock_mhz": clock_mhz, "target_ii": target_ii, "ii": ii,
+           "floor_ii": floor, "mac_lanes": mac_lanes(graph)}
+    if ii <= target_ii:
+        over = _fits(estimate(graph, board, weights=weights), board)
+        if not over:
+            return {**res, "reached": True, "why": ""}
+        why = (f"the cheapest folding for it ({res['mac_lanes']} MAC lanes, II {ii:,}) needs "
+               f"more {', '.join(RESOURCE_NAMES[k] for k in over)} than {board.name} has")
+    else:
+        why = (f"no folding is faster than II {floor:,} cycles (the input pixels, windows and "
+               f"serial blocks set it) = {clock_mhz * 1e6 / floor:,.1f} frames/s")
+    choose_folding(graph, board.dsp)                  # the fastest design the board holds
+    budget = board.dsp
+    if _fits(estimate(graph, board, weights=weights), board):
+        found = best_lanes(graph, board, weights=weights)
+        budget = found[0] if found else None
+    best = None
+    if budget is not None:
+        best = {"lane_budget": budget, "ii": model_ii(graph), "mac_lanes": mac_lanes(graph)}
+        best["fps"] = round(clock_mhz * 1e6 / best["ii"], 1)
+    return {**res, "reached": False, "why": why, "best": best}
 
 
 def _other_boards(graph: Graph, current: Board, boards: dict,

@@ -878,13 +878,12 @@ def replay(case_dir, work_root: Path, quick=True) -> dict:
 
 def tool_digest() -> str:
     """SHA-256 (16 hex digits) of the fpga package's own sources: what a journal's nets ran on."""
-    import hashlib
+    from .cosim.runner import content_digest
     root = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for f in sorted(root.rglob("*")):
-        if f.is_file() and f.suffix in (".py", ".v", ".cpp", ".h", ".json", ".tcl"):
-            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:16]
+    files = sorted(f for f in root.rglob("*")
+                   if f.is_file() and f.suffix in (".py", ".v", ".cpp", ".h", ".json", ".tcl"))
+    names = [f.relative_to(root).as_posix() for f in files]
+    return content_digest(files, {"names": names})[:16]
 
 
 class Journal:
@@ -939,9 +938,7 @@ class Journal:
         self._append(result)
 
     def add_run(self, nets: int, wall: float, jobs: int):
-        row = {"run": {"nets": nets, "wall_s": round(wall, 1), "jobs": jobs}}
-        self.lines.append(row)
-        self._append(row)
+        self.add({"run": {"nets": nets, "wall_s": round(wall, 1), "jobs": jobs}})
 
 
 def _worker_init(log_dir: str):

@@ -95,4 +95,3 @@ def bypass64_model(workdir):
 @pytest.fixture(scope="session")
 def bypass64_project(workdir, bypass64_model):
     return make_project(workdir, bypass64_model, "v11_bypass_64")
-

@@ -286,3 +286,52 @@ def test_v11_zcu104_rtl_puts_the_planned_buffers_in_ultraram(v11_project, tmp_pa
     assert rep["fits"] and rep["folding"] == "rtl/rtl.json" and rep["memory_plan_from"] == "rtl/rtl.json"
     assert rep["uram"] == plan["uram"] and rep["bram36"] == plan["bram36"] <= 312
     _filled(rep)
+
+
+def test_rtl_target_fps_reachable_and_unreachable(default_project, tmp_path, capsys):
+    """'fpga rtl --target-fps N --clock F': the RTL reaches N frames/s at F MHz with, per conv,
+    the fewest MAC lanes that meet II <= F/N; a rate above what any folding or the board
+    reaches stops with one line that names the best reachable rate, and writes nothing."""
+    import shutil
+    from fpga.graph import Graph
+    from fpga.rtl import folding
+    project = tmp_path / "p"
+    shutil.copytree(default_project, project, ignore=shutil.ignore_patterns("rtl"))
+    graph = Graph.load(project)
+    full_ii = folding.choose_folding(graph, 220)          # the board's 220 DSPs (it fits)
+    full_lanes = folding.mac_lanes(graph)
+    _, floor = folding.fold_for_ii(graph, 1)
+    assert floor < full_ii                                # the board, not the pipeline, limits
+    capsys.readouterr()
+
+    target = round(100e6 / full_ii / 3, 1)               # a third of the board's best
+    assert main(["rtl", str(project), "--target-fps", str(target), "--clock", "100",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    meta = json.loads((project / "rtl" / "rtl.json").read_text())
+    target_ii = int(100e6 // target)
+    assert out["target_fps"] == target and out["fps_at_clock"] >= target
+    assert meta["model_ii_cycles"] <= target_ii == meta["target_fps"]["target_ii"]
+    assert meta["clock_mhz"] == 100.0 and meta["mac_lanes"] < full_lanes
+    convs = {l.name: l for l in graph.layers if l.kind == "conv"}
+    for name, row in meta["layers"].items():
+        if row["kind"] != "conv":
+            continue
+        layer = convs[name]
+        need = min(pe * simd for pe in folding.divisors(layer.out_shape[2])
+                   for simd in folding.divisors(folding.window_len(layer))
+                   if folding.conv_cycles(layer, pe, simd) <= target_ii)
+        assert row["lanes"] == need, (name, row, need)    # fewest lanes (DSPs) that meet it
+    assert meta["mac_lanes"] == sum(r.get("lanes", 0) for r in meta["layers"].values())
+
+    best_fps = round(100e6 / full_ii, 1)
+    shutil.rmtree(project / "rtl")
+    for fps, why in ((round(100e6 / floor * 2, 1), "no folding is faster than II"),
+                     (round(100e6 / (floor + full_ii) * 2, 1), "more DSPs than pynq-z2 has")):
+        assert main(["rtl", str(project), "--target-fps", str(fps), "--clock", "100"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "cannot be met on pynq-z2" in err, err
+        assert why in err and f"the best reachable is {best_fps:,} frames/s" in err, err
+        assert "--lanes 220" in err and not (project / "rtl").exists()
+    assert main(["rtl", str(project), "--target-fps", "10", "--lanes", "50"]) == 2
+    assert "not both" in capsys.readouterr().err

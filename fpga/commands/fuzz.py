@@ -121,9 +121,9 @@ def run(args) -> int:
     results = sorted([*done.values(), *results], key=lambda r: r["net"])
     result = _summary(args, specs, results, wall)
     if journal:
-        result["journal"] = {"file": str(journal.path), "resumed_nets": len(done),
-                             "runs": journal.runs(), "wall_s_all_runs":
-                                 round(sum(r["wall_s"] for r in journal.runs()), 1)}
+        runs = journal.runs()
+        result["journal"] = {"file": str(journal.path), "resumed_nets": len(done), "runs": runs,
+                             "wall_s_all_runs": round(sum(r["wall_s"] for r in runs), 1)}
     if not args.keep:
         if result["failures"]:   # the logs of a failing run go with its cases
             logs = case_root / "logs"

@@ -21,7 +21,7 @@ from ..beats import (CTRL_REGS, OUT_TDATA_BITS, in_tdata_bits, pack_frame_bytes,
                      unpack_scores_bytes)
 from ..errors import FpgaError
 from ..graph import Graph
-from .runner import _digest, rtl_manifest, stall_budget, weight_image
+from .runner import content_digest, rtl_manifest, stall_budget, weight_image
 from .tools import setup_verilator_path
 
 HARNESS = Path(__file__).with_name("fast_harness.cpp")
@@ -50,7 +50,7 @@ def _runtime_cache(verilator: str) -> Path:
     """Folder of the quick profile's prebuilt Verilator runtime objects, per Verilator version
     and flags (under $FPGA_CACHE_DIR, default ~/.cache/fpga)."""
     version = subprocess.run([verilator, "--version"], capture_output=True, text=True).stdout
-    key = _digest([], {"verilator": version.strip(), "make": QUICK_MAKE})[:16]
+    key = content_digest([], {"verilator": version.strip(), "make": QUICK_MAKE})[:16]
     root = os.environ.get("FPGA_CACHE_DIR")
     return (Path(root) if root else Path.home() / ".cache" / "fpga") / "verilator-runtime" / key
 
@@ -68,14 +68,7 @@ def _make_quick(verilator: str, build_dir: Path, out) -> int:
                              stdout=out, stderr=subprocess.STDOUT)
         if res.returncode:
             return res.returncode
-        tmp = cache.with_name(f"{cache.name}.tmp{os.getpid()}")
-        tmp.mkdir(parents=True, exist_ok=True)
-        for f in files:
-            shutil.copy2(build_dir / f, tmp / f)
-        try:
-            tmp.rename(cache)
-        except OSError:   # another process filled it first
-            shutil.rmtree(tmp, ignore_errors=True)
+        _fill_cache(cache, lambda tmp: [shutil.copy2(build_dir / f, tmp / f) for f in files])
     pch = _quick_pch(make, cache, out)
     opt = [] if pch is None else [f"{v}=-O0 -include {pch}" for v in ("OPT_FAST", "OPT_SLOW")]
     return subprocess.run([*make, *opt, "-j", "2"], stdout=out,
@@ -87,7 +80,7 @@ def _quick_pch(make: list, cache: Path, out) -> Path | None:
     compile command as make prints it, less its file names), built on first use; None when it
     cannot be made (the build then parses the headers itself). g++ uses header.gch only when
     the flags agree and otherwise reads the header: a stale one costs time, never correctness."""
-    dry = subprocess.run([*make, "-n", "-B", f"{Path(HARNESS).stem}.o"], capture_output=True,
+    dry = subprocess.run([*make, "-n", "-B", f"{HARNESS.stem}.o"], capture_output=True,
                          text=True)
     line = next((l for l in dry.stdout.splitlines() if " -c " in f" {l} " and HARNESS.name in l),
                 None)
@@ -102,24 +95,34 @@ def _quick_pch(make: list, cache: Path, out) -> Path | None:
             skip = True
         elif w not in ("-c", "-MMD", "-MP") and not w.endswith(HARNESS.name):
             flags.append(w)
-    folder = cache / f"pch-{_digest([], {'flags': flags, 'header': PCH_HEADER})[:16]}"
+    folder = cache / f"pch-{content_digest([], {'flags': flags, 'header': PCH_HEADER})[:16]}"
     header = folder / "fpga_verilated.h"
     if (folder / "fpga_verilated.h.gch").exists():
         return header
+
+    def fill(tmp: Path) -> bool:
+        (tmp / header.name).write_text(PCH_HEADER)
+        return not subprocess.run([*flags, "-x", "c++-header", str(tmp / header.name),
+                                   "-o", str(tmp / f"{header.name}.gch")], stdout=out,
+                                  stderr=subprocess.STDOUT).returncode
+
+    return header if _fill_cache(folder, fill) else None
+
+
+def _fill_cache(folder: Path, fill) -> bool:
+    """Fill a cache folder atomically: ``fill(tmp)`` writes a temporary sibling folder, which
+    is then renamed to ``folder`` (if another process got there first, its copy is kept).
+    Returns False, leaving nothing behind, when ``fill`` returns False."""
     tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
     tmp.mkdir(parents=True, exist_ok=True)
-    (tmp / header.name).write_text(PCH_HEADER)
-    res = subprocess.run([*flags, "-x", "c++-header", str(tmp / header.name),
-                          "-o", str(tmp / f"{header.name}.gch")], stdout=out,
-                         stderr=subprocess.STDOUT)
-    if res.returncode:
+    if fill(tmp) is False:
         shutil.rmtree(tmp, ignore_errors=True)
-        return None
+        return False
     try:
         tmp.rename(folder)
     except OSError:   # another process filled it first
         shutil.rmtree(tmp, ignore_errors=True)
-    return header
+    return True
 
 
 def build_fast(project, progress=print, quick: bool = False) -> tuple[Path, float]:
@@ -135,7 +138,7 @@ def build_fast(project, progress=print, quick: bool = False) -> tuple[Path, floa
     args = QUICK_ARGS if quick else VERILATOR_ARGS
     if (meta.get("weight_load") or {}).get("mode") == "load":
         args = [*args, "-CFLAGS", "-DFPGA_WLOAD"]      # the harness's s_axi_ctrl load code
-    digest = _digest([*sources, HARNESS], {"top": meta["top"], "args": args,
+    digest = content_digest([*sources, HARNESS], {"top": meta["top"], "args": args,
                                            **({"make": QUICK_MAKE} if quick else {})})
     stamp = build_dir / ".fpga_digest"
     if exe.exists() and stamp.exists() and stamp.read_text() == digest:

@@ -51,7 +51,8 @@ def stall_budget(meta: dict) -> int:
     return int(meta["model_ii_cycles"] * 4 + 100000)
 
 
-def _digest(files, extra) -> str:
+def content_digest(files, extra) -> str:
+    """SHA-256 (hex) of ``extra`` (JSON) and the bytes of ``files`` (sorted): a build stamp."""
     h = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
     for f in sorted(files):
         h.update(Path(f).read_bytes())
@@ -64,7 +65,7 @@ def build(project: Path, waves: bool = False, progress=print) -> tuple[Path, flo
     rtl = project / "rtl"
     sources = sorted(rtl.glob("*.v"))
     build_dir = rtl / ("sim_build_waves" if waves else "sim_build")
-    digest = _digest(sources, {"top": meta["top"], "waves": waves, "args": BUILD_ARGS})
+    digest = content_digest(sources, {"top": meta["top"], "waves": waves, "args": BUILD_ARGS})
     stamp = build_dir / ".fpga_digest"
     if stamp.exists() and stamp.read_text() == digest:
         return build_dir, 0.0

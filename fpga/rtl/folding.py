@@ -120,16 +120,24 @@ def _options(layer: Layer) -> list:
     return sorted(opts)
 
 
-def _cheapest_meeting(options, target):
-    for lanes, cycles, pe, simd in options:
-        if cycles <= target:
-            return lanes, pe, simd
-    lanes, _, pe, simd = min(options, key=lambda o: (o[1], o[0]))
+def _cheapest_meeting(options, target, tiebreak=None):
+    """(lanes, pe, simd) of the fewest-lane option within ``target`` cycles (ties: the first,
+    or the smallest ``tiebreak(pe, simd)``); the fastest option when none is."""
+    meeting = [o for o in options if o[1] <= target]
+    if not meeting:
+        lanes, _, pe, simd = min(options, key=lambda o: (o[1], o[0]))
+        return lanes, pe, simd
+    if tiebreak is not None:
+        fewest = meeting[0][0]
+        meeting = sorted((o for o in meeting if o[0] == fewest),
+                         key=lambda o: (tiebreak(o[2], o[3]), o))
+    lanes, _, pe, simd = meeting[0]
     return lanes, pe, simd
 
 
-def choose_folding(graph: Graph, lane_budget: int) -> int:
-    """Set ``fold`` on every conv of ``graph``; returns the analytic II."""
+def _unfolded(graph: Graph) -> tuple:
+    """Every conv at full parallelism, the serial blocks unfolded: (convs, floor, options),
+    ``floor`` the smallest II any folding reaches (input pixels, windows, the serial blocks)."""
     convs = [l for l in graph.layers if l.kind == "conv"]
     for l in graph.layers:
         if l.kind in SERIAL_KINDS:
@@ -138,7 +146,20 @@ def choose_folding(graph: Graph, lane_budget: int) -> int:
     for l in convs:  # a conv is never faster than its input pixels or its window block
         l.fold = {"pe": l.out_shape[2], "simd": window_len(l)}
         floor = max(floor, layer_cycles(graph, l))
-    options = {l.name: _options(l) for l in convs}
+    return convs, floor, {l.name: _options(l) for l in convs}
+
+
+def _set_folds(graph: Graph, convs: list, chosen: dict) -> int:
+    for l in convs:
+        _, pe, simd = chosen[l.name]
+        l.fold = {"pe": pe, "simd": simd}
+    set_serial_lanes(graph)
+    return model_ii(graph)
+
+
+def choose_folding(graph: Graph, lane_budget: int) -> int:
+    """Set ``fold`` on every conv of ``graph``; returns the analytic II."""
+    convs, floor, options = _unfolded(graph)
     targets = sorted({c for opts in options.values() for _, c, _, _ in opts if c >= floor} | {floor})
 
     def assign(target):
@@ -153,8 +174,17 @@ def choose_folding(graph: Graph, lane_budget: int) -> int:
             chosen, hi = pick, mid - 1
         else:
             lo = mid + 1
-    for l in convs:
-        _, pe, simd = chosen[l.name]
-        l.fold = {"pe": pe, "simd": simd}
-    set_serial_lanes(graph)
-    return model_ii(graph)
+    return _set_folds(graph, convs, chosen)
+
+
+def fold_for_ii(graph: Graph, target_ii: int, tiebreak=None) -> tuple:
+    """Set the cheapest folding whose II is at most ``target_ii``: every conv at the fewest MAC
+    lanes that meet it (ties: the smallest ``tiebreak(layer, pe, simd)``, e.g. block RAM).
+    Returns (II, floor); II > target_ii when the target is below the floor no folding beats
+    (the convs then run at full parallelism)."""
+    convs, floor, options = _unfolded(graph)
+    chosen = {l.name: _cheapest_meeting(
+                  options[l.name], target_ii,
+                  None if tiebreak is None else (lambda pe, simd, l=l: tiebreak(l, pe, simd)))
+              for l in convs}
+    return _set_folds(graph, convs, chosen), floor

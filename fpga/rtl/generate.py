@@ -416,10 +416,13 @@ module {top} (
 
 
 def write_rtl(project, force: bool = False, lane_budget: int | None = None,
-              clock_mhz: float | None = None, weights: str = "bitstream") -> dict:
+              clock_mhz: float | None = None, weights: str = "bitstream",
+              target_fps: float | None = None) -> dict:
     """Generate PROJECT/rtl atomically. Returns the rtl.json content. ``clock_mhz``: the target
     clock (default: the board's, 'fpga boards'). ``weights``: "bitstream" ($readmemh ROMs) or
-    "load" (the weight-load port; see generate)."""
+    "load" (the weight-load port; see generate). ``target_fps``: instead of a lane budget, the
+    cheapest folding that reaches this frame rate at the clock and fits the board
+    (fpga.fit.fold_for_fps); an FpgaError names the best reachable rate when none does."""
     if weights not in WEIGHT_MODES:
         raise FpgaError(f"--weights must be one of {', '.join(WEIGHT_MODES)}, not {weights!r}")
     from ..boards import get_board
@@ -434,8 +437,26 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
     for layer in graph.layers:
         if layer.kind == "maxpool" and (why := blocks.maxpool_unsupported(layer.pool, layer.stride)):
             raise FpgaError(f"layer {layer.name}: {why}")
-    ii = folding.choose_folding(graph, budget)
-    from ..fit import estimate, estimated_fifos, plan_styles
+    from ..fit import estimate, estimated_fifos, fold_for_fps, plan_styles
+    clock = float(clock_mhz or board.clock_mhz)
+    fps_plan = None
+    if target_fps is not None:
+        if lane_budget is not None:
+            raise FpgaError("give --lanes or --target-fps, not both")
+        fps_plan = fold_for_fps(graph, board, target_fps, clock, weights)
+        if not fps_plan["reached"]:
+            best = fps_plan["best"]
+            raise FpgaError(
+                f"{target_fps:g} frames/s at {clock:g} MHz (II <= {fps_plan['target_ii']:,} "
+                f"cycles) cannot be met on {board.name}: {fps_plan['why']}; "
+                + (f"the best reachable is {best['fps']:,} frames/s (II {best['ii']:,}, "
+                   f"{best['mac_lanes']} MAC lanes: 'fpga rtl PROJECT --lanes "
+                   f"{best['lane_budget']}')" if best else
+                   f"no folding of this model fits {board.name}"))
+        ii = fps_plan["ii"]
+        budget = folding.mac_lanes(graph)
+    else:
+        ii = folding.choose_folding(graph, budget)
     plan = estimate(graph, board, estimated_fifos(graph), weights=weights)["memory_plan"]
     top = f"{ident(manifest.get('hls_top', graph.name))}_rtl"
     with folder_written_aside(out) as tmp:
@@ -446,11 +467,13 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
                 "mac_lanes": lanes, "macs_per_frame": graph.macs,
                 "mac_utilisation": round(graph.macs / (lanes * ii), 4),
                 "in_tdata_bits": in_tdata_bits(graph.input.out_shape[2], graph.input.out_fmt.width),
-                "out_tdata_bits": 32, "clock_mhz": float(clock_mhz or board.clock_mhz),
+                "out_tdata_bits": 32, "clock_mhz": clock,
                 "clock_source": "target" + ("" if clock_mhz else f" of {board.name}"),
                 "files": sorted(p.name for p in tmp.glob("*.v")),
                 "mem_files": sorted(p.name for p in tmp.glob("*.mem")), **info,
                 "memory_plan": plan, "build_id": build_id, "weights": weights}
+        if fps_plan is not None:
+            meta["target_fps"] = {k: fps_plan[k] for k in ("target_fps", "target_ii", "floor_ii")}
         (tmp / "rtl.json").write_text(json.dumps(meta, indent=1) + "\n")
     return meta
 
