@@ -8,7 +8,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 PYTEST  := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: demo test test-slow bench fuzz setup clean lint
+.PHONY: demo test test-slow bench fuzz setup clean
 
 demo: $(STAMP)            ## the main job on the shipped default model (FPGA_DEMO_SYNTH=0 skips Yosys)
 	FPGA_DEMO_SYNTH=$(FPGA_DEMO_SYNTH) $(PY) -m fpga.demo

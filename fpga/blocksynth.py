@@ -368,6 +368,11 @@ def synth_blocks(rtl: Path, top: str, family: str, uram: bool, yosys: str | None
     # largest first: they dominate the wall time (a mac with many lanes)
     missing.sort(key=lambda j: -_weight(j))
     n = max(1, jobs or os.cpu_count() or 1)
+    if n > 1 and len(missing) > 1 and "yowasp" in tool:
+        # YoWASP compiles its WebAssembly on first use (about 70 CPU-s here) and caches it;
+        # parallel first runs would each compile it: one empty run first (0.3 s once cached)
+        subprocess.run(argv + ["-q", "-p", ""], cwd=rtl, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
     bar = None
     if progress and missing:
         from tqdm import tqdm

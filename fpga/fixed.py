@@ -67,14 +67,6 @@ class Fmt:
     def from_dict(cls, d: dict) -> "Fmt":
         return cls(**d)
 
-    def to_float(self, raw):
-        return np.asarray(raw, dtype=np.float64) * (2.0 ** -self.frac)
-
-    def from_float(self, x):
-        """Quantise real values into this format (used for inputs); exact for representable x."""
-        scaled = np.asarray(x, dtype=np.float64) * (2.0 ** self.frac)
-        return requantize(np.floor(scaled * 2**16).astype(np.int64), 16, self)
-
 
 def shift_round(raw, shift: int, rounding: str):
     """Divide ``raw`` by ``2**shift`` (shift may be <= 0: exact left shift), rounding as asked."""
