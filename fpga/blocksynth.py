@@ -11,6 +11,7 @@ FIFOs of repeated Fire modules). Results are kept in a content-addressed cache:
     $FPGA_CACHE_DIR (default ~/.cache/fpga)/blocks/<key>.json      resources + cell counts
                                                  /<key>.net.json.gz mapped netlist (timing)
                                                  /<key>.log         the Yosys log
+                                                 /<key>.sta-*.json  its timing (fpga/timing.py)
 
 ``key`` = SHA-256 of the module name, its parameters, the family and -uram, the library
 ``.v`` files of the project's rtl/ that the module needs (its own and those it instantiates,
@@ -38,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_text_atomic
 from .errors import FpgaError
 
 SCRIPT_VERSION = 2      # bump when the per-block script or what is stored changes
@@ -320,9 +322,7 @@ def _run_one(argv: list, rtl: Path, top: str, job: Job, family: str, uram: bool,
            "resources": resources(cells), "cells": dict(sorted(cells.items()))}
     with gzip.open(out_dir / f"{job.key}.net.json.gz", "wb", compresslevel=6) as f:
         f.write(net)
-    tmp = out_dir / f".{job.key}.json.tmp"
-    tmp.write_text(json.dumps(res, indent=1) + "\n")
-    os.replace(tmp, out_dir / f"{job.key}.json")
+    write_text_atomic(out_dir / f"{job.key}.json", json.dumps(res, indent=1) + "\n")
     return res
 
 
