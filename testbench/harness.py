@@ -38,6 +38,7 @@ DEPS = {
     "window": ["window", "ram_sdp"],
     "mac": ["mac", "rom", "requant", "fifo", "ram_sdp", "mux_pipe", "wload"],
     "maxpool": ["maxpool", "fifo", "ram_sdp"],
+    "mul2": ["mul2"],
     "skid": ["skid"],
     "stream_join": ["stream_join"],
     "stream_fork": ["stream_fork", "skid"],

@@ -56,6 +56,41 @@ def mac_out_fifo(k: int, cout: int, pe: int, simd: int) -> int:
     return mac_latency(k, cout, pe, simd) // mac_steps(k, cout, pe, simd) + 1
 
 
+# ------------------------------------------------------------------------------ mul2.v
+MUL2_PORT_A = {"xc7": 25, "xcup": 27}   # signed multiplier input A: DSP48E1 25, DSP48E2 27 bits
+MUL2_PORT_B = 18
+
+
+def mul2_latency() -> int:
+    """Cycles (edges with en high) from (a0, a1, w) to (p0, p1) of mul2.v: X/w register, M, P,
+    the corrected split."""
+    return 4
+
+
+def mul2_fits(a_w: int, w_w: int, family: str) -> str | None:
+    """None when two A_W x W_W products sharing the weight fit one DSP multiply of ``family``
+    (mul2.v), else why not: the packed operand has 2*A_W + W_W + 1 bits (signed)."""
+    xw = 2 * a_w + w_w + 1
+    if xw > MUL2_PORT_A[family]:
+        return (f"{a_w}-bit activations x {w_w}-bit weights pack into {xw} bits, more than the "
+                f"{MUL2_PORT_A[family]}-bit multiplier input of {family}")
+    if w_w > MUL2_PORT_B:
+        return f"{w_w}-bit weights exceed the {MUL2_PORT_B}-bit multiplier input"
+    return None
+
+
+def mul2_products(a0, a1, w, a_w: int, w_w: int):
+    """mul2.v's arithmetic on integers (numpy int64 or Python ints; a0, a1 already signed or
+    unsigned values): (P, p0, p1) with P = (a1 * 2^S + a0) * w, S = a_w + w_w, p0 = the low S
+    bits of P read as signed, p1 = floor(P / 2^S) + bit S-1 of P. Equal to a0*w and a1*w."""
+    s = a_w + w_w
+    prod = (a1 * (1 << s) + a0) * w
+    lo = prod & ((1 << s) - 1)
+    p0 = lo - ((lo >> (s - 1)) << s)
+    p1 = (prod >> s) + ((prod >> (s - 1)) & 1)
+    return prod, p0, p1
+
+
 # ------------------------------------------------------------------------------ gap.v
 def gap_divider_stages(in_w: int, extra: int) -> int:
     """Stages of gap.v's pipelined divider (= quotient bits): DS = IN_W + EXTRA + 1."""

@@ -28,6 +28,7 @@ LINT = {
     "maxpool": [{}, {"PH": 3, "PW": 3, "IN_SIGNED": 1, "C": 3}, {"C": 4, "LANES": 1, "OUT_FIFO": 3},
                 {"C": 6, "LANES": 2, "PH": 3, "PW": 3, "H": 9, "W": 11},
                 {"H": 1, "W": 1, "PH": 1, "PW": 1, "SH": 1, "SW": 1}],
+    "mul2": [{}, {"A_SIGNED": 1}, {"A_W": 4, "W_W": 4}, {"A_W": 5, "W_W": 7, "A_SIGNED": 1}],
     "skid": [{}, {"WIDTH": 1}],
     "stream_join": [{}, {"A_BITS": 1, "B_BITS": 40}],
     "stream_fork": [{}, {"N": 3, "WIDTH": 1}],
