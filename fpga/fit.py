@@ -205,7 +205,7 @@ def layer_parts(graph: Graph, layer: Layer, family: str = "xc7",
             ff += f
         mems.append(_mem(name, "fifo", mac_out_fifo(k, cout, pe, simd), cout * ob,
                          note="mac output FIFO"))
-        dsp = pe * simd
+        dsp = blocks.mac_dsps(pe, simd)
         l, f = blocks.mac_logic(k, cout, pe, simd, in_bits, wb, ob, family)
         lut += l
         ff += f

@@ -42,7 +42,7 @@ def run(args) -> int:
     meta = write_rtl(project, force=args.force, lane_budget=args.lanes, clock_mhz=args.clock,
                      weights=args.weights, target_fps=args.target_fps)
     summary = {k: meta[k] for k in ("top", "board", "lane_budget", "model_ii_cycles", "mac_lanes",
-                                    "mac_utilisation", "clock_mhz", "weights")}
+                                    "dsp", "mac_utilisation", "clock_mhz", "weights")}
     summary["fps_at_clock"] = round(meta["clock_mhz"] * 1e6 / meta["model_ii_cycles"], 1)
     summary["clock_source"] = "target clock, not yet estimated (fpga timing)"
     if "target_fps" in meta:

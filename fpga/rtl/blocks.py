@@ -48,6 +48,12 @@ def mac_latency(k: int, cout: int, pe: int, simd: int) -> int:
             + fifo_latency())
 
 
+def mac_dsps(pe: int, simd: int) -> int:
+    """DSP48 slices of a mac: one per MAC lane (PE x SIMD products a cycle, one each; mac.v does
+    not pack two products into a DSP, see mul2.v)."""
+    return pe * simd
+
+
 def mac_out_fifo(k: int, cout: int, pe: int, simd: int) -> int:
     """Depth of mac.v's output FIFO (OUT_FIFO) = its credits (windows in flight): a window
     holds a credit from its first step until its result leaves m_*, mac_latency cycles at

@@ -464,7 +464,10 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
         info = generate(graph, tmp, top, plan_styles(plan), build_id, weights)
         lanes = folding.mac_lanes(graph)
         meta = {"top": top, "board": board.name, "lane_budget": budget, "model_ii_cycles": ii,
-                "mac_lanes": lanes, "macs_per_frame": graph.macs,
+                "mac_lanes": lanes,
+                "dsp": sum(blocks.mac_dsps(l.fold["pe"], l.fold["simd"]) for l in graph.layers
+                           if l.kind == "conv"),
+                "macs_per_frame": graph.macs,
                 "mac_utilisation": round(graph.macs / (lanes * ii), 4),
                 "in_tdata_bits": in_tdata_bits(graph.input.out_shape[2], graph.input.out_fmt.width),
                 "out_tdata_bits": 32, "clock_mhz": clock,
