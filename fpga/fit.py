@@ -567,7 +567,9 @@ def fold_for_fps(graph: Graph, board: Board, fps: float, clock_mhz: float,
                  weights: str = "bitstream") -> dict:
     """'fpga rtl --target-fps': the cheapest folding that reaches ``fps`` frames/s at
     ``clock_mhz`` (II <= clock / fps): fewest MAC lanes (DSPs) per conv, then fewest block RAM
-    for its weights, and it must fit ``board`` by the estimate. Sets the folds and returns
+    for its weights, and it must fit ``board`` by the estimate (when it does not, the largest
+    lane budget that fits is taken if it reaches ``fps``: more lanes may need less block RAM).
+    Sets the folds and returns
     {"reached": bool, "target_ii", "ii", "why"}; when the target cannot be met, ``why`` says
     what stops it and the folds are those of the best reachable design (the largest lane
     budget that fits: best_lanes), whose II and frames/s the result gives as well."""
@@ -601,6 +603,9 @@ def fold_for_fps(graph: Graph, board: Board, fps: float, clock_mhz: float,
     if budget is not None:
         best = {"lane_budget": budget, "ii": model_ii(graph), "mac_lanes": mac_lanes(graph)}
         best["fps"] = round(clock_mhz * 1e6 / best["ii"], 1)
+        if best["ii"] <= target_ii:   # more lanes but less block RAM: it fits and reaches it
+            return {**res, "ii": best["ii"], "mac_lanes": best["mac_lanes"], "reached": True,
+                    "why": f"{why}; the largest lane budget that fits ({budget}) reaches it"}
     return {**res, "reached": False, "why": why, "best": best}
 
 
