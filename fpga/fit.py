@@ -563,6 +563,26 @@ def _board_fits(graph: Graph, board: Board, weights: str = "bitstream"):
     return (True, found[0]) if found else (False, None)
 
 
+def default_folding(graph: Graph, board: Board, weights: str = "bitstream") -> dict:
+    """'fpga rtl' without --lanes or --target-fps: folding for the board's DSPs, or, when the
+    estimate says that design does not fit, for the largest lane budget that does (best_lanes),
+    so the generator never writes RTL that 'fpga fit' rejects. Sets the folds; returns
+    {"lane_budget", "fits", "over_at_dsp"}: ``over_at_dsp`` the resources over capacity at the
+    board's DSPs (empty when that fits), ``fits`` False when no lane budget fits (the folds are
+    then those for the board's DSPs)."""
+    choose_folding(graph, board.dsp)
+    over = _fits(estimate(graph, board, weights=weights), board)
+    if not over:
+        return {"lane_budget": board.dsp, "fits": True, "over_at_dsp": []}
+    found = best_lanes(graph, board, weights=weights)
+    if found:
+        return {"lane_budget": found[0], "fits": True,
+                "over_at_dsp": [RESOURCE_NAMES[k] for k in over]}
+    choose_folding(graph, board.dsp)
+    return {"lane_budget": board.dsp, "fits": False,
+            "over_at_dsp": [RESOURCE_NAMES[k] for k in over]}
+
+
 def fold_for_fps(graph: Graph, board: Board, fps: float, clock_mhz: float,
                  weights: str = "bitstream") -> dict:
     """'fpga rtl --target-fps': the cheapest folding that reaches ``fps`` frames/s at

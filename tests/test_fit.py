@@ -267,8 +267,9 @@ def test_rtl_obeys_the_memory_plan(default_project, tmp_path):
 
 
 def test_v11_zcu104_rtl_puts_the_planned_buffers_in_ultraram(v11_project, tmp_path):
-    """At the lane budget fit finds for zcu104, the RTL's plan moves buffers to URAM and the
-    generated top asks for UltraRAM on exactly those memories; fit of that RTL still fits."""
+    """'fpga rtl' folds for the lane budget fit finds for zcu104 (its 1,728 DSPs do not fit), the
+    RTL's plan moves buffers to URAM and the generated top asks for UltraRAM on exactly those
+    memories; fit of that RTL still fits."""
     import shutil
     from fpga.rtl.generate import write_rtl
     project = tmp_path / "v11"
@@ -276,7 +277,9 @@ def test_v11_zcu104_rtl_puts_the_planned_buffers_in_ultraram(v11_project, tmp_pa
     manifest = json.loads((project / "manifest.json").read_text())
     (project / "manifest.json").write_text(json.dumps({**manifest, "board": "zcu104"}))
     lanes = fit_report(project, "zcu104", compare=False)["lane_budget"]
-    meta = write_rtl(project, lane_budget=lanes)
+    meta = write_rtl(project)       # no --lanes: the board's DSPs do not fit, fit's budget does
+    assert meta["lane_budget"] == lanes < 1728 and meta["folding"]["fits"]
+    assert meta["folding"]["over_at_board_dsp"] and meta["dsp"] == meta["mac_lanes"] <= lanes
     plan = meta["memory_plan"]
     ultra = [m for m in plan["memories"] if m["where"] == "uram"]
     assert ultra and plan["uram"] == sum(m["uram"] for m in ultra) <= 96

@@ -7,7 +7,8 @@ HELP = "generate open, synthesizable streaming Verilog (PROJECT/rtl) from the IR
 DESCRIPTION = """Write PROJECT/rtl/: a top module with AXI4-Stream ports (beat format in fpga/beats.py),
 the parameterised blocks it uses (copied from the package), one .mem file per weight ROM bank,
 and rtl.json (folding, analytic II, FIFO depths and why). Folding (PE x SIMD per conv) is
-balanced for the board's DSPs (the project's board) unless --lanes sets the MAC-lane budget,
+balanced for the board's DSPs (the project's board; when the estimate says that design does
+not fit, for the largest lane budget that does) unless --lanes sets the MAC-lane budget,
 or --target-fps N asks for the cheapest folding that reaches N frames/s at the clock (--clock,
 default the board's target): fewest MAC lanes (one DSP each) per conv, then fewest block RAM
 for its weights, within the board by 'fpga fit's estimate; when N cannot be met it stops and
@@ -54,6 +55,12 @@ def run(args) -> int:
         say(f"wrote {project}/rtl: top {meta['top']}, {len(meta['files'])} Verilog files, "
             + (f"weights through the load port ({wl['image_words']:,}-word image)"
                if meta["weights"] == "load" else f"{len(meta['mem_files'])} ROM files"))
+        auto = meta.get("folding") or {}
+        if auto.get("over_at_board_dsp"):
+            say(f"at {meta['board']}'s DSPs the estimate needs more "
+                f"{', '.join(auto['over_at_board_dsp'])} than it has: "
+                + (f"folded to <= {meta['lane_budget']} MAC lanes, the most that fit ('fpga fit')"
+                   if auto["fits"] else "no lane budget fits ('fpga fit' says what would)"))
         say(f"{meta['mac_lanes']} MAC lanes (budget {meta['lane_budget']}), analytic II "
             f"{meta['model_ii_cycles']:,} cycles = {summary['fps_at_clock']:,} frames/s at the "
             f"{meta['clock_mhz']:g} MHz target clock (not yet timed: 'fpga timing {project}'), "

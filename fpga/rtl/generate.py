@@ -420,7 +420,9 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
               target_fps: float | None = None) -> dict:
     """Generate PROJECT/rtl atomically. Returns the rtl.json content. ``clock_mhz``: the target
     clock (default: the board's, 'fpga boards'). ``weights``: "bitstream" ($readmemh ROMs) or
-    "load" (the weight-load port; see generate). ``target_fps``: instead of a lane budget, the
+    "load" (the weight-load port; see generate). No ``lane_budget``: the board's DSPs, or the
+    largest budget that fits by the estimate when that does not (fpga.fit.default_folding).
+    ``target_fps``: instead of a lane budget, the
     cheapest folding that reaches this frame rate at the clock and fits the board
     (fpga.fit.fold_for_fps); an FpgaError names the best reachable rate when none does."""
     if weights not in WEIGHT_MODES:
@@ -437,7 +439,7 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
     for layer in graph.layers:
         if layer.kind == "maxpool" and (why := blocks.maxpool_unsupported(layer.pool, layer.stride)):
             raise FpgaError(f"layer {layer.name}: {why}")
-    from ..fit import estimate, estimated_fifos, fold_for_fps, plan_styles
+    from ..fit import default_folding, estimate, estimated_fifos, fold_for_fps, plan_styles
     clock = float(clock_mhz or board.clock_mhz)
     fps_plan = None
     if target_fps is not None:
@@ -455,6 +457,10 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
                    f"no folding of this model fits {board.name}"))
         ii = fps_plan["ii"]
         budget = folding.mac_lanes(graph)
+    elif lane_budget is None:
+        auto = default_folding(graph, board, weights)
+        budget = auto["lane_budget"]
+        ii = folding.model_ii(graph)
     else:
         ii = folding.choose_folding(graph, budget)
     plan = estimate(graph, board, estimated_fifos(graph), weights=weights)["memory_plan"]
@@ -477,6 +483,9 @@ def write_rtl(project, force: bool = False, lane_budget: int | None = None,
                 "memory_plan": plan, "build_id": build_id, "weights": weights}
         if fps_plan is not None:
             meta["target_fps"] = {k: fps_plan[k] for k in ("target_fps", "target_ii", "floor_ii")}
+        if lane_budget is None and target_fps is None:
+            meta["folding"] = {"lane_budget": budget, "fits": auto["fits"],
+                               "over_at_board_dsp": auto["over_at_dsp"]}
         (tmp / "rtl.json").write_text(json.dumps(meta, indent=1) + "\n")
     return meta
 
