@@ -22,6 +22,10 @@ def digests(project: Path) -> dict:
 def flow(root: Path, capsys) -> tuple[dict, str]:
     project = root / "proj"
     assert main(["convert", str(DEFAULT_MODEL), "-o", str(project), "--board", "pynq-z2"]) == 0
+    err = capsys.readouterr().err      # quiet: Keras's and hls4ml's warnings go to the log
+    log = (project / "logs" / "convert.log").read_text()
+    assert "Warning" not in err and "warning(s) from Keras/hls4ml" in err
+    assert "hls4ml" in log and "UserWarning" in log
     assert main(["rtl", str(project)]) == 0
     assert main(["build", str(project), "--board", "pynq-z2", "--scripts-only"]) == 0
     capsys.readouterr()

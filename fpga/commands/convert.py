@@ -26,12 +26,15 @@ def add_arguments(p):
                    help="input format is ufixed<BITS,0> (pixels / 2**BITS); default 8")
     p.add_argument("--force", action="store_true", help="replace an existing project folder")
     p.add_argument("--json", action="store_true", help="print the manifest summary as JSON")
+    p.add_argument("--verbose", action="store_true",
+                   help="also show Keras's and hls4ml's warnings (always in PROJECT/logs/convert.log)")
 
 
 def run(args) -> int:
     from ..hls.convert import convert
     m = convert(args.model, args.output, board=args.board, reuse_text=args.reuse,
-                config_file=args.config, force=args.force, input_bits=args.input_bits, progress=say)
+                config_file=args.config, force=args.force, input_bits=args.input_bits, progress=say,
+                verbose=args.verbose)
     summary = {k: m[k] for k in ("name", "board", "part", "params", "macs", "weight_bytes",
                                  "weights_rom_bram36", "convert_seconds")}
     summary["project"] = str(args.output)

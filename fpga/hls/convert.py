@@ -5,6 +5,7 @@ import json
 import re
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 from ..atomic import folder_written_aside
@@ -113,10 +114,37 @@ def tool_versions() -> dict:
 
 
 def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
-            force=False, input_bits=8, progress=print) -> dict:
+            force=False, input_bits=8, progress=print, verbose=False) -> dict:
+    """Convert a QKeras model into a project folder (hls4ml project, IR, weights, manifest).
+    Python warnings raised meanwhile (Keras's and hls4ml's own) go to
+    ``out_dir/logs/convert.log`` and one progress line counts them; ``verbose`` shows them too."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise FpgaError(f"{out_dir} exists; use --force to replace it")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")          # each warning once per place
+        manifest, seconds = _convert(model_path, out_dir, board, reuse_text, config_file,
+                                     input_bits, progress, caught)
+    if caught:
+        if verbose:
+            for w in caught:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        progress(f"{len(caught)} warning(s) from Keras/hls4ml: {out_dir / LOG}")
+    # the time is reported, not written: the same model must give the same bytes
+    return {**manifest, "convert_seconds": seconds}
+
+
+LOG = "logs/convert.log"
+
+
+def _write_log(path: Path, caught: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n"
+                            for w in caught))
+
+
+def _convert(model_path, out_dir, board, reuse_text, config_file, input_bits, progress,
+             caught) -> tuple:
     board_name, part, period, budget = board_target(board)
     model = load_model(model_path)
     fmts = precision.derive(model, input_bits=input_bits)
@@ -157,8 +185,9 @@ def convert(model_path, out_dir, board=None, reuse_text=None, config_file=None,
         if meta.exists():  # training metadata written by `fpga train`
             manifest["training"] = json.loads(meta.read_text())
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    # the time is reported, not written: the same model must give the same bytes
-    return {**manifest, "convert_seconds": round(time.time() - t0, 1)}
+        if caught:
+            _write_log(tmp / LOG, caught)
+    return manifest, round(time.time() - t0, 1)
 
 
 def check_rom_pragmas(hls_dir: Path, graph) -> None:
