@@ -556,11 +556,8 @@ def best_lanes(graph: Graph, board: Board, fifos: list | None = None,
 
 def _board_fits(graph: Graph, board: Board, weights: str = "bitstream"):
     """(fits, lane budget) of ``graph`` on ``board`` with folding chosen for it."""
-    choose_folding(graph, board.dsp)
-    if not _fits(estimate(graph, board, weights=weights), board):
-        return True, board.dsp
-    found = best_lanes(graph, board, weights=weights)
-    return (True, found[0]) if found else (False, None)
+    auto = default_folding(graph, board, weights)
+    return (True, auto["lane_budget"]) if auto["fits"] else (False, None)
 
 
 def default_folding(graph: Graph, board: Board, weights: str = "bitstream") -> dict:
@@ -614,13 +611,9 @@ def fold_for_fps(graph: Graph, board: Board, fps: float, clock_mhz: float,
     else:
         why = (f"no folding is faster than II {floor:,} cycles (the input pixels, windows and "
                f"serial blocks set it) = {clock_mhz * 1e6 / floor:,.1f} frames/s")
-    choose_folding(graph, board.dsp)                  # the fastest design the board holds
-    budget = board.dsp
-    if _fits(estimate(graph, board, weights=weights), board):
-        found = best_lanes(graph, board, weights=weights)
-        budget = found[0] if found else None
-    best = None
-    if budget is not None:
+    auto = default_folding(graph, board, weights)     # the fastest design the board holds
+    best, budget = None, auto["lane_budget"]
+    if auto["fits"]:
         best = {"lane_budget": budget, "ii": model_ii(graph), "mac_lanes": mac_lanes(graph)}
         best["fps"] = round(clock_mhz * 1e6 / best["ii"], 1)
         if best["ii"] <= target_ii:   # more lanes but less block RAM: it fits and reaches it

@@ -26,6 +26,7 @@ import json
 import re
 import time
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import FpgaError
@@ -233,18 +234,24 @@ def timing_report(project, board, clock_mhz: float | None = None, jobs: int | No
     return rep
 
 
+@lru_cache(maxsize=1)
+def _sta_version() -> str:
+    """Digest of fpga/sta.py, the timing model a cached block result was computed with."""
+    import hashlib
+    from . import sta
+    return hashlib.sha256(Path(sta.__file__).read_bytes()).hexdigest()[:16]
+
+
 def block_sta(key: str, top: str, family: str, force: bool = False) -> dict:
     """fpga/sta.py's analysis of one block's cached netlist (blocksynth ``key``), kept beside it
     in the block cache (``<key>.sta-<family>-<sta.py digest>.json``: a change to the timing
     model is a new file), as JSON either way so a cached and a fresh result are the same
     values. Loading and analysing the netlists took 14 s of each 'fpga timing' of the default
     model here; the cached results take well under a second."""
-    import hashlib
     from . import sta
     from .atomic import write_text_atomic
     from .blocksynth import cache_dir, load_netlist
-    version = hashlib.sha256(Path(sta.__file__).read_bytes()).hexdigest()[:16]
-    path = cache_dir() / f"{key}.sta-{family}-{version}.json"
+    path = cache_dir() / f"{key}.sta-{family}-{_sta_version()}.json"
     if path.is_file() and not force:
         try:
             return json.loads(path.read_text())

@@ -153,6 +153,33 @@ async def start(dut, period_ns: int = 10, reset_cycles: int = 3):
     await RisingEdge(dut.clk)
 
 
+async def run_enabled_pipeline(dut, n: int, lat: int, drive, check, seed: int,
+                               p_en: float = 0.8) -> int:
+    """Push items 0..n-1 through a block of ``lat`` register stages that all move on ``dut.en``
+    (low with probability 1 - p_en: the registers must hold), clock already running.
+    ``drive(j)`` sets the inputs of item j; ``check(k)`` asserts the outputs while item k is in
+    the last stage (every cycle it is there). Returns how many checks were made."""
+    from cocotb.triggers import FallingEdge, RisingEdge
+
+    rng = random.Random(seed)
+    pipe = [None] * lat          # item held by each stage (model)
+    j = checked = 0
+    await FallingEdge(dut.clk)
+    while pipe[-1] != n - 1:
+        en = rng.random() < p_en
+        dut.en.value = int(en)
+        drive(j)
+        await RisingEdge(dut.clk)
+        if en:
+            pipe = [j] + pipe[:-1]
+            j = min(j + 1, n - 1)
+        await FallingEdge(dut.clk)
+        if pipe[-1] is not None:
+            check(pipe[-1])
+            checked += 1
+    return checked
+
+
 def pauses(prob: float, seed: int):
     """Endless generator of booleans, True (= pause this cycle) with probability ``prob``."""
     rng = random.Random(seed)

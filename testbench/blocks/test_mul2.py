@@ -17,9 +17,9 @@ import cocotb
 import numpy as np
 import pytest
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
 
-from harness import BUILD_DIR, ROOT, block_params, rtl_sources, run_block, unpack
+from harness import (BUILD_DIR, ROOT, block_params, rtl_sources, run_block,
+                     run_enabled_pipeline, unpack)
 
 sys.path.insert(0, str(ROOT))
 from fpga.rtl.blocks import mul2_fits, mul2_latency, mul2_products  # noqa: E402
@@ -97,39 +97,27 @@ async def mul2_extremes(dut):
     ops = [operands(*c) for c in cfgs]
     n = max(len(o) for o in ops)
     lat = mul2_latency()
-    rng = random.Random(5)
     Clock(dut.clk, 10, unit="ns").start()
     ins = [(getattr(dut, f"a0_{i}"), getattr(dut, f"a1_{i}"), getattr(dut, f"w_{i}"))
            for i in range(len(cfgs))]
     outs = [(getattr(dut, f"p0_{i}"), getattr(dut, f"p1_{i}")) for i in range(len(cfgs))]
-    pipe = [None] * lat              # operand index held by each stage (model)
-    j, checked = 0, 0
-    await FallingEdge(dut.clk)
-    while pipe[-1] != n - 1:
-        en = rng.random() < 0.8
-        dut.en.value = int(en)
+
+    def drive(j):
         for i, (aw, _, ww) in enumerate(cfgs):
             a0, a1, w = ops[i][min(j, len(ops[i]) - 1)]
             ins[i][0].value = a0 & ((1 << aw) - 1)
             ins[i][1].value = a1 & ((1 << aw) - 1)
             ins[i][2].value = w & ((1 << ww) - 1)
-        await RisingEdge(dut.clk)
-        if en:
-            pipe = [j] + pipe[:-1]
-            j = min(j + 1, n - 1)
-        await FallingEdge(dut.clk)
-        k = pipe[-1]
-        if k is None:
-            continue
+
+    def check(k):
         for i, (aw, _, ww) in enumerate(cfgs):
             a0, a1, w = ops[i][min(k, len(ops[i]) - 1)]
             got0 = int(unpack(outs[i][0].value.to_unsigned(), 1, aw + ww, True)[0])
             got1 = int(unpack(outs[i][1].value.to_unsigned(), 1, aw + ww, True)[0])
             assert (got0, got1) == (a0 * w, a1 * w), \
                 f"cfg {cfgs[i]} a0 {a0} a1 {a1} w {w}: got {got0}, {got1}"
-            checked += 1
-    assert checked >= sum(len(o) for o in ops)
 
+    assert await run_enabled_pipeline(dut, n, lat, drive, check, seed=5) >= n
 
 def test_mul2_rtl_all_widths_extreme_operands():
     gen = BUILD_DIR / "gen"
